@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Shared helpers for run.sh, test.sh and the tests in scripts/tests/.
+# Source it; it defines ROOT, BUILD, IMG, LOGS and the functions below.
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-$ROOT/build}
+IMG=$BUILD/img
+LOGS=$BUILD/logs
+CACHE=${NV_CACHE:-$BUILD/cache}
+# shellcheck source=versions.env
+. "$ROOT/scripts/versions.env"
+mkdir -p "$IMG" "$LOGS"
+
+OBJCOPY=${OBJCOPY:-$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/llvm-objcopy}
+
+# build_images: the L0 binary and the test payloads as raw arm64 Images in $IMG.
+build_images() {
+  (cd "$ROOT" && cargo build -q --release --target "$RUST_TARGET" -p el2 -p test-l1 -p test-l2) || return 1
+  local b
+  for b in el2 test-l1 test-l2; do
+    "$OBJCOPY" -O binary "$ROOT/target/$RUST_TARGET/release/$b" "$IMG/$b.bin" || return 1
+  done
+}
+
+# The board every run uses (see ../shared/PLATFORM.md).
+QEMU_BOARD=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
+  -nographic -monitor none -no-reboot -semihosting-config enable=on,target=native)
+
+# qemu_run LOG TIMEOUT_S QEMU_ARGS...: runs QEMU on the board above with the
+# serial console captured in LOG (and echoed when SHOW=1). Returns QEMU's exit
+# status, 124 on timeout.
+qemu_run() {
+  local log=$1 to=$2; shift 2
+  local rc
+  if [ "${SHOW:-0}" = 1 ]; then
+    timeout -k 5 "$to" qemu-system-aarch64 "${QEMU_BOARD[@]}" "$@" </dev/null 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+  else
+    timeout -k 5 "$to" qemu-system-aarch64 "${QEMU_BOARD[@]}" "$@" </dev/null >"$log" 2>&1
+    rc=$?
+  fi
+  tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+  return $rc
+}
+
+# tail_log LOG: the end of a log, for failure reports.
+tail_log() {
+  echo "---- last 40 lines of $1 ----"
+  tail -n 40 "$1"
+  echo "---- end of $1 ----"
+}
+
+# expect LOG MARKER...: every marker (fixed string) appears in LOG.
+expect() {
+  local log=$1 m miss=0; shift
+  for m in "$@"; do
+    if ! grep -qF -- "$m" "$log"; then
+      echo "missing marker: $m"
+      miss=1
+    fi
+  done
+  return $miss
+}
+
+# expect_not LOG MARKER...: no marker appears in LOG.
+expect_not() {
+  local log=$1 m bad=0; shift
+  for m in "$@"; do
+    if grep -qF -- "$m" "$log"; then
+      echo "unexpected marker: $m"
+      bad=1
+    fi
+  done
+  return $bad
+}
+
+# guest_loader ADDR FILE [BOOTARGS]: QEMU args placing FILE as the guest kernel.
+guest_loader_kernel() {
+  local addr=$1 file=$2 args=${3:-}
+  if [ -n "$args" ]; then
+    echo "-device guest-loader,addr=$addr,kernel=$file,bootargs=$args"
+  else
+    echo "-device guest-loader,addr=$addr,kernel=$file"
+  fi
+}

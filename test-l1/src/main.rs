@@ -1,0 +1,48 @@
+//! test-l1: a bare-metal test hypervisor. On bare QEMU it runs at EL2 and is
+//! the oracle for the differential tests; under L0 it runs at virtual EL2.
+//! The test to run is picked by the first word of /chosen/bootargs.
+#![no_std]
+#![no_main]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use rt::psci::Conduit;
+
+mod at_diff;
+mod fgt_diff;
+
+rt::entry!(main);
+
+/// Reads /chosen/bootargs from the DTB at `dtb`, if there is one.
+fn bootargs(dtb: u64) -> &'static str {
+    if dtb == 0 {
+        return "";
+    }
+    // SAFETY: the loader passed a DTB address in x0; `from_ptr` validates the header.
+    match unsafe { fdt::Fdt::from_ptr(dtb as *const u8) } {
+        Ok(f) => f.chosen().bootargs().unwrap_or(""),
+        Err(_) => "",
+    }
+}
+
+extern "C" fn main(dtb: u64) -> ! {
+    let el = rt::current_el();
+    rt::println!("test-l1: start at EL{el}");
+    let args = bootargs(dtb);
+    let code = match args.split_whitespace().next().unwrap_or("") {
+        "hello" | "" => 0,
+        "at-diff" => at_diff::run(args),
+        "fgt-diff" => fgt_diff::run(args),
+        other => {
+            rt::println!("test-l1: unknown test '{other}'");
+            2
+        }
+    };
+    rt::println!("test-l1: done rc={code}");
+    rt::exit::exit(code, if el == 2 { Conduit::Smc } else { Conduit::Hvc });
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    rt::console::write_fmt_unlocked(format_args!("test-l1: PANIC {info}\n"));
+    rt::exit::exit(101, Conduit::Smc);
+}
