@@ -1,11 +1,194 @@
+//! L0: a nested-virtualization-first hypervisor for AArch64, entered at EL2
+//! by QEMU as an arm64 `Image` with the DTB address in x0.
+//!
+//! Boot: MMU and vectors on, learn the machine from the DTB, keep the first
+//! `mm::L0_RESERVED` bytes of RAM, set up the GIC, build the guest (stage 2,
+//! DTB, images) and run vCPU 0. Other vCPUs start through the guest's PSCI.
 #![no_std]
 #![no_main]
-rt::entry!(main);
-extern "C" fn main(_dtb: u64) -> ! {
-    rt::println!("el2: start at EL{}", rt::current_el());
-    rt::exit::exit(0, rt::psci::Conduit::Smc);
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+extern crate alloc;
+
+mod dt;
+mod exits;
+mod gic;
+mod inject;
+mod logger;
+mod mm;
+mod mmio;
+mod percpu;
+mod psci;
+mod smp;
+mod stage2;
+mod switch;
+mod sysreg;
+mod vcpu;
+mod vgic;
+mod vm;
+
+use core::fmt;
+
+rt::entry!(primary_main);
+
+/// The first 512 GiB of physical address space is mapped at EL2 (the virt
+/// board's RAM starts at 1 GiB).
+const EL2_MAP_END: u64 = 512 << 30;
+/// QEMU exit status for an L0 set-up error (bad or missing guest, bad DTB).
+pub const EXIT_SETUP_ERROR: u32 = 2;
+/// QEMU exit status for an L0 panic or fault.
+pub const EXIT_PANIC: u32 = 101;
+/// Flattened devicetree header magic and total-size offset.
+const FDT_MAGIC: u32 = 0xd00d_feed;
+
+/// Ends the run with a failure status (see `rt::exit`).
+pub fn fail(code: u32) -> ! {
+    rt::exit::exit(code, rt::psci::Conduit::Smc)
 }
+
+/// Per physical CPU GIC set-up (boot and secondary CPUs).
+pub fn cpu_init(mpidr: u64) {
+    let maint = vm::try_get().map_or(25, |v| v.machine.gic_maint_ppi);
+    if gic::init_cpu(mpidr, &[maint]).is_none() {
+        log::error!("no GIC redistributor for CPU {mpidr:#x}");
+        fail(EXIT_SETUP_ERROR);
+    }
+}
+
+/// A boot failure: a message for the console.
+enum BootError {
+    BadDtb(u64),
+    Dt(dt::DtError),
+    Pool(&'static str),
+    Setup(vm::SetupError),
+}
+
+impl fmt::Display for BootError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BootError::BadDtb(a) => write!(f, "no valid DTB at x0 = {a:#x}"),
+            BootError::Dt(e) => write!(f, "{e}"),
+            BootError::Pool(e) => write!(f, "{e}"),
+            BootError::Setup(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+fn id_field(v: u64, shift: u32) -> u64 {
+    (v >> shift) & 0xf
+}
+
+fn banner(m: &dt::Machine) {
+    let mmfr0 = rt::sysreg::read!("ID_AA64MMFR0_EL1");
+    let mmfr1 = rt::sysreg::read!("ID_AA64MMFR1_EL1");
+    let mmfr2 = rt::sysreg::read!("ID_AA64MMFR2_EL1");
+    let mmfr4 = rt::sysreg::read!("S3_0_C0_C7_4");
+    let vtr = rt::sysreg::read!("S3_4_C12_C11_1");
+    let nv = match id_field(mmfr2, 24) {
+        0 => "no",
+        1 => "NV",
+        _ => "NV2",
+    };
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    log::info!(
+        "nv-l0 {}: {} CPUs, RAM {} MiB at {:#x}, NV={} FGT={} ECV={} VHE={} E2H0={} GIC LRs={}",
+        env!("CARGO_PKG_VERSION"),
+        m.cpus.len(),
+        (m.ram_end - m.ram_start) >> 20,
+        m.ram_start,
+        nv,
+        yes(id_field(mmfr0, 56) != 0),
+        id_field(mmfr0, 60),
+        yes(id_field(mmfr1, 8) != 0),
+        // ID_AA64MMFR4_EL1.E2H0: 0 means HCR_EL2.E2H=0 is implemented.
+        yes(id_field(mmfr4, 24) == 0),
+        (vtr & 0x1f) + 1
+    );
+}
+
+fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
+    // The DTB header: magic and totalsize, big-endian (DT spec 5.2).
+    if dtb_addr == 0 || dtb_addr % 8 != 0 || dtb_addr >= EL2_MAP_END {
+        return Err(BootError::BadDtb(dtb_addr));
+    }
+    // SAFETY: `dtb_addr` is 8-byte aligned and inside the EL2 identity map.
+    let hdr = unsafe { core::slice::from_raw_parts(dtb_addr as *const u8, 8) };
+    if u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]) != FDT_MAGIC {
+        return Err(BootError::BadDtb(dtb_addr));
+    }
+    let size = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
+    // SAFETY: the header says the blob is `size` bytes; it stays untouched until copied.
+    let blob = unsafe { core::slice::from_raw_parts(dtb_addr as *const u8, size) };
+    let f = fdt::Fdt::new(blob).map_err(|e| BootError::Dt(dt::DtError::Parse(e)))?;
+    let ram_start = f
+        .all_nodes()
+        .find(|n| n.property("device_type").and_then(|p| p.as_str()) == Some("memory"))
+        .and_then(|n| n.reg()?.next())
+        .map(|r| r.starting_address as u64)
+        .ok_or(BootError::Dt(dt::DtError::Missing("memory node")))?;
+    extern "C" {
+        static __image_start: u8;
+        static __image_end: u8;
+    }
+    let (img_s, img_e) = (
+        core::ptr::addr_of!(__image_start) as u64,
+        core::ptr::addr_of!(__image_end) as u64,
+    );
+    let holes = [
+        mm::Range {
+            start: img_s,
+            end: img_e,
+        },
+        mm::Range {
+            start: dtb_addr,
+            end: dtb_addr + size as u64,
+        },
+    ];
+    mm::init_pool(
+        mm::Range {
+            start: ram_start,
+            end: ram_start + mm::L0_RESERVED,
+        },
+        &holes,
+    )
+    .map_err(BootError::Pool)?;
+    let blob: alloc::vec::Vec<u8> = blob.to_vec();
+    let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
+    banner(&machine);
+    rt::console::set_base(machine.uart as usize);
+    gic::init_distributor(machine.gicd.0, machine.gicr.0);
+    let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
+    let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
+    let r = vm::setup(machine, blob).map_err(BootError::Setup)?;
+    cpu_init(mpidr);
+    Ok(r)
+}
+
+extern "C" fn primary_main(dtb: u64) -> ! {
+    mm::build_el2_map(EL2_MAP_END);
+    mm::enable_el2_mmu();
+    switch::install_vectors();
+    logger::init(false);
+    match boot(dtb) {
+        Ok((entry, arg0)) => {
+            vcpu::configure_el2(vm::get().vttbr);
+            log::info!("entering guest at {entry:#x} (x0 = {arg0:#x})");
+            let mut v = vcpu::Vcpu::new(0, entry, arg0);
+            vcpu::run(&mut v)
+        }
+        Err(e) => {
+            log::error!("L0 error: {e}");
+            fail(EXIT_SETUP_ERROR)
+        }
+    }
+}
+
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {}
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    rt::console::write_fmt_unlocked(format_args!(
+        "L0| PANIC at {file}:{line}: {}\n",
+        info.message()
+    ));
+    fail(EXIT_PANIC)
 }

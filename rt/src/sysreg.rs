@@ -5,7 +5,7 @@
 /// Reads a system register: `read!("HCR_EL2")`.
 #[macro_export]
 macro_rules! __sysreg_read {
-    ($name:tt) => {{
+    ($name:expr) => {{
         let v: u64;
         // SAFETY: reading a system register has no memory effects; the caller
         // names a register that is accessible at the current EL.
@@ -16,7 +16,7 @@ macro_rules! __sysreg_read {
 /// Writes a system register: `write!("HCR_EL2", v)`.
 #[macro_export]
 macro_rules! __sysreg_write {
-    ($name:tt, $v:expr) => {{
+    ($name:expr, $v:expr) => {{
         let v: u64 = $v;
         // SAFETY: the caller is responsible for the architectural effect of the
         // write; it touches no Rust-visible memory.

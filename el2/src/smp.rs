@@ -1,0 +1,69 @@
+//! Physical CPU bring-up and shutdown through the board's PSCI (SMC to
+//! QEMU's firmware). A vCPU's CPU_ON becomes CPU_ON of the physical CPU with
+//! the same index, entering `secondary_entry` with its stack as context.
+
+use core::sync::atomic::Ordering;
+use rt::psci::{fid, Conduit};
+
+use crate::vcpu::{self, Vcpu};
+use crate::vm::{self, VcpuPower};
+
+/// Pages of stack per secondary CPU.
+const STACK_PAGES: usize = 8;
+
+core::arch::global_asm!(
+    ".section .text.secondary, \"ax\"",
+    ".global secondary_entry",
+    "secondary_entry:",
+    "mov sp, x0",
+    "bl {main}",
+    "1: wfe",
+    "b 1b",
+    main = sym secondary_main,
+);
+
+extern "C" {
+    fn secondary_entry();
+}
+
+/// Powers on physical CPU `idx` into L0. Returns the PSCI result.
+pub fn start_cpu(idx: usize) -> u64 {
+    let vm = vm::get();
+    let Some(stack) = crate::mm::alloc_pages(STACK_PAGES) else {
+        return rt::psci::ret::INTERNAL_FAILURE as u64;
+    };
+    let top = stack + (STACK_PAGES * crate::mm::PAGE_SIZE) as u64;
+    rt::psci::call(
+        Conduit::Smc,
+        fid::CPU_ON,
+        vm.machine.cpus[idx],
+        secondary_entry as *const () as u64,
+        top,
+    )
+}
+
+extern "C" fn secondary_main() -> ! {
+    crate::mm::enable_el2_mmu();
+    crate::switch::install_vectors();
+    let vm = vm::get();
+    let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
+    let Some(idx) = vm.cpu_by_mpidr(mpidr) else {
+        log::error!("secondary CPU {mpidr:#x} not in the DTB");
+        stop_this_cpu();
+    };
+    crate::cpu_init(mpidr);
+    vcpu::configure_el2(vm.vttbr);
+    let (entry, ctx) = vm.boot_args[idx].lock().take().unwrap_or((0, 0));
+    vm.power[idx].store(VcpuPower::On as u8, Ordering::Release);
+    log::debug!("vcpu{idx} on at {entry:#x}");
+    let mut v = Vcpu::new(idx, entry, ctx);
+    vcpu::run(&mut v)
+}
+
+/// Powers this physical CPU off (its vCPU called CPU_OFF).
+pub fn stop_this_cpu() -> ! {
+    rt::psci::call(Conduit::Smc, fid::CPU_OFF, 0, 0, 0);
+    loop {
+        core::hint::spin_loop();
+    }
+}

@@ -1,0 +1,178 @@
+//! Trapped MSR/MRS (EC 0x18): the sanitized ID registers (HCR_EL2.TID3), the
+//! GIC SGI registers (HCR_EL2.IMO), and UNDEF for everything L0 hides.
+//!
+//! ID register sanitizing is one table: each entry names the register, reads
+//! the hardware value, and lists the 4-bit fields forced to a maximum
+//! (field layouts from Arm ARM D24.2, "AArch64 identification registers").
+
+use crate::exits::{sysreg_enc, SysregAccess};
+use crate::vcpu::Vcpu;
+
+/// A 4-bit ID field at bit `shift` capped to `max` (0 hides the feature).
+#[derive(Clone, Copy)]
+struct Cap {
+    shift: u8,
+    max: u8,
+}
+
+const fn cap(shift: u8, max: u8) -> Cap {
+    Cap { shift, max }
+}
+
+struct IdReg {
+    enc: u32,
+    name: &'static str,
+    read: fn() -> u64,
+    caps: &'static [Cap],
+}
+
+macro_rules! id {
+    ($op1:literal, $crm:literal, $op2:literal, $name:literal, [$($c:expr),*]) => {
+        IdReg {
+            enc: sysreg_enc(3, $op1, 0, $crm, $op2),
+            name: $name,
+            read: || rt::sysreg::read!(concat!("S3_", $op1, "_C0_C", $crm, "_", $op2)),
+            caps: &[$($c),*],
+        }
+    };
+}
+
+/// The ID registers the guest reads through TID3, with what L0 hides:
+/// EL2/EL3 (no virtual EL2 yet), RAS, MPAM, AMU, MTE, SME, NMI, PMU, SPE,
+/// trace, BRBE, FGT, ECV, VHE, LOR, HCX, TWED, NV, EVT.
+static ID_REGS: &[IdReg] = &[
+    // ID_AA64PFR0_EL1: EL2[11:8], EL3[15:12], RAS[31:28], MPAM[43:40], AMU[47:44], RME[55:52]
+    id!(
+        0,
+        4,
+        0,
+        "ID_AA64PFR0_EL1",
+        [
+            cap(8, 0),
+            cap(12, 0),
+            cap(28, 0),
+            cap(40, 0),
+            cap(44, 0),
+            cap(52, 0)
+        ]
+    ),
+    // ID_AA64PFR1_EL1: MTE[11:8], RAS_frac[15:12], MPAM_frac[19:16], SME[27:24], NMI[39:36]
+    id!(
+        0,
+        4,
+        1,
+        "ID_AA64PFR1_EL1",
+        [cap(8, 0), cap(12, 0), cap(16, 0), cap(24, 0), cap(36, 0)]
+    ),
+    id!(0, 4, 2, "ID_AA64PFR2_EL1", []),
+    id!(0, 4, 4, "ID_AA64ZFR0_EL1", []),
+    // ID_AA64SMFR0_EL1: SME hidden, so the whole register reads as zero.
+    IdReg {
+        enc: sysreg_enc(3, 0, 0, 4, 5),
+        name: "ID_AA64SMFR0_EL1",
+        read: || 0,
+        caps: &[],
+    },
+    // ID_AA64DFR0_EL1: TraceVer[7:4], PMUVer[11:8], PMSVer[35:32], TraceFilt[43:40],
+    // TraceBuffer[47:44], MTPMU[51:48], BRBE[55:52], HPMN0[63:60]
+    id!(
+        0,
+        5,
+        0,
+        "ID_AA64DFR0_EL1",
+        [
+            cap(4, 0),
+            cap(8, 0),
+            cap(32, 0),
+            cap(40, 0),
+            cap(44, 0),
+            cap(48, 0),
+            cap(52, 0),
+            cap(60, 0)
+        ]
+    ),
+    id!(0, 5, 1, "ID_AA64DFR1_EL1", []),
+    id!(0, 5, 4, "ID_AA64AFR0_EL1", []),
+    id!(0, 5, 5, "ID_AA64AFR1_EL1", []),
+    id!(0, 6, 0, "ID_AA64ISAR0_EL1", []),
+    id!(0, 6, 1, "ID_AA64ISAR1_EL1", []),
+    id!(0, 6, 2, "ID_AA64ISAR2_EL1", []),
+    // ID_AA64MMFR0_EL1: FGT[59:56], ECV[63:60]
+    id!(0, 7, 0, "ID_AA64MMFR0_EL1", [cap(56, 0), cap(60, 0)]),
+    // ID_AA64MMFR1_EL1: VH[11:8], LO[19:16], TWED[35:32], HCX[43:40]
+    id!(
+        0,
+        7,
+        1,
+        "ID_AA64MMFR1_EL1",
+        [cap(8, 0), cap(16, 0), cap(32, 0), cap(40, 0)]
+    ),
+    // ID_AA64MMFR2_EL1: NV[27:24], EVT[59:56]
+    id!(0, 7, 2, "ID_AA64MMFR2_EL1", [cap(24, 0), cap(56, 0)]),
+    id!(0, 7, 3, "ID_AA64MMFR3_EL1", []),
+    // ID_AA64MMFR4_EL1: only EL2 features (E2H0, NV_frac): zero.
+    IdReg {
+        enc: sysreg_enc(3, 0, 0, 7, 4),
+        name: "ID_AA64MMFR4_EL1",
+        read: || 0,
+        caps: &[],
+    },
+];
+
+/// The sanitized value of an ID register, or None if it is not in the table.
+fn id_value(enc: u32) -> Option<u64> {
+    let r = ID_REGS.iter().find(|r| r.enc == enc)?;
+    let mut v = (r.read)();
+    for c in r.caps {
+        let f = (v >> c.shift) & 0xf;
+        if f > u64::from(c.max) {
+            v = (v & !(0xf << c.shift)) | (u64::from(c.max) << c.shift);
+        }
+    }
+    let _ = r.name;
+    Some(v)
+}
+
+/// Is `enc` in the ID register space (op0=3, op1=0, CRn=0, CRm=1..7)?
+fn is_id_space(a: &SysregAccess) -> bool {
+    a.op0 == 3 && a.op1 == 0 && a.crn == 0 && (1..=7).contains(&a.crm)
+}
+
+const ICC_SGI1R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 5);
+const ICC_ASGI1R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 6);
+const ICC_SGI0R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 7);
+
+/// How many unhandled accesses to log before going quiet.
+const LOG_LIMIT: u32 = 16;
+static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// Handles a trapped system-register access. Returns false if an exception
+/// was injected instead (the PC must then not be advanced).
+pub fn handle(vcpu: &mut Vcpu, a: SysregAccess) -> bool {
+    let enc = a.enc();
+    if a.read && is_id_space(&a) {
+        // Unlisted ID registers in this space are reserved: RAZ (D24.2).
+        let v = id_value(enc).unwrap_or(0);
+        vcpu.set_reg(a.rt, v);
+        return true;
+    }
+    if !a.read && matches!(enc, ICC_SGI1R_EL1 | ICC_ASGI1R_EL1 | ICC_SGI0R_EL1) {
+        let v = vcpu.reg(a.rt);
+        crate::vgic::send_sgi(vcpu, v);
+        return true;
+    }
+    if LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT {
+        log::warn!(
+            "undefined sysreg {} S{}_{}_C{}_C{}_{} at pc {:#x}: UNDEF injected",
+            if a.read { "read" } else { "write" },
+            a.op0,
+            a.op1,
+            a.crn,
+            a.crm,
+            a.op2,
+            vcpu.regs.pc
+        );
+    }
+    crate::inject::undef(&mut vcpu.regs);
+    false
+}

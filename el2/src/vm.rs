@@ -1,0 +1,306 @@
+//! The one VM L0 runs: its memory layout, stage 2, boot image placement,
+//! the guest DTB, the power state of its vCPUs, and the counters report.
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use guests::image::{self, ImageHeader};
+use guests::MemRange;
+use spin::{Mutex, Once};
+
+use crate::dt::Machine;
+use crate::exits::{self, NR_REASONS, REASON_NAMES};
+use crate::mm;
+use crate::stage2::{MemType, Stage2};
+use crate::vgic::{self, MAX_CPUS};
+
+/// Power state of a vCPU, as PSCI AFFINITY_INFO reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum VcpuPower {
+    Off = 0,
+    OnPending = 1,
+    On = 2,
+}
+
+/// Where the guest DTB goes: the start of guest RAM (2 MiB reserved for it).
+const GUEST_DTB_MAX: u64 = 2 << 20;
+/// Device compatibles passed through to the guest (their MMIO is mapped at
+/// stage 2 and their interrupts are the guest's). Must match what
+/// `guests::dtb` keeps in the guest DTB.
+pub const PASSTHROUGH: &[&str] = &["arm,pl011", "virtio,mmio", "arm,pl031"];
+
+pub struct Vm {
+    pub machine: Machine,
+    pub vttbr: u64,
+    pub guest_ram: MemRange,
+    pub power: [AtomicU8; MAX_CPUS],
+    pub boot_args: [Mutex<Option<(u64, u64)>>; MAX_CPUS],
+    pub ncpus: usize,
+}
+
+static VM: Once<Vm> = Once::new();
+
+/// The VM (after `setup`).
+pub fn get() -> &'static Vm {
+    VM.get().expect("VM used before setup")
+}
+
+/// The VM if it exists yet.
+pub fn try_get() -> Option<&'static Vm> {
+    VM.get()
+}
+
+impl Vm {
+    /// vCPU index whose MPIDR affinity is `mpidr`.
+    pub fn cpu_by_mpidr(&self, mpidr: u64) -> Option<usize> {
+        self.machine
+            .cpus
+            .iter()
+            .take(self.ncpus)
+            .position(|&m| m == mpidr)
+    }
+}
+
+/// Why the guest could not be set up. Each is a clear message and a failure exit.
+#[derive(Debug)]
+pub enum SetupError {
+    NoKernel,
+    ModuleOutsideRam {
+        what: &'static str,
+        addr: u64,
+        size: u64,
+        ram: MemRange,
+    },
+    BadImage(image::ImageError),
+    Place(image::PlaceError),
+    Dtb(guests::dtb::DtbError),
+    DtbTooLarge(usize),
+    NoMemory,
+}
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SetupError::NoKernel => write!(
+                f,
+                "no guest kernel: /chosen has no multiboot,kernel module \
+                 (give QEMU -device guest-loader,addr=...,kernel=FILE)"
+            ),
+            SetupError::ModuleOutsideRam {
+                what,
+                addr,
+                size,
+                ram,
+            } => write!(
+                f,
+                "guest {what} module at {addr:#x} (+{size:#x}) is outside guest RAM {:#x}..{:#x} \
+                 (L0 keeps the first {} MiB of RAM)",
+                ram.base,
+                ram.base + ram.size,
+                mm::L0_RESERVED >> 20
+            ),
+            SetupError::BadImage(e) => write!(f, "guest kernel is not an arm64 Image: {e}"),
+            SetupError::Place(e) => write!(f, "guest kernel cannot be placed: {e}"),
+            SetupError::Dtb(e) => write!(f, "cannot build the guest DTB: {e}"),
+            SetupError::DtbTooLarge(n) => {
+                write!(f, "guest DTB is {n} bytes, more than {GUEST_DTB_MAX}")
+            }
+            SetupError::NoMemory => write!(f, "L0 ran out of memory building stage 2"),
+        }
+    }
+}
+
+/// Builds the VM from the machine description: checks and places the guest
+/// images, writes the guest DTB, builds stage 2. Returns (entry, x0) of vCPU 0.
+///
+/// # Errors
+/// A `SetupError` describing what is wrong with the guest modules.
+pub fn setup(machine: Machine, host_dtb: &[u8]) -> Result<(u64, u64), SetupError> {
+    let ram_base = machine.ram_start + mm::L0_RESERVED;
+    let ram = MemRange::new(ram_base, machine.ram_end.saturating_sub(ram_base));
+    let kernel = machine.kernel.clone().ok_or(SetupError::NoKernel)?;
+    let check = |what, m: &crate::dt::Module| {
+        let r = MemRange::new(m.addr, m.size);
+        if ram.contains_range(&r) {
+            Ok(r)
+        } else {
+            Err(SetupError::ModuleOutsideRam {
+                what,
+                addr: m.addr,
+                size: m.size,
+                ram,
+            })
+        }
+    };
+    let kr = check("kernel", &kernel)?;
+    let initrd = machine
+        .ramdisk
+        .as_ref()
+        .map(|m| check("ramdisk", m))
+        .transpose()?;
+    // SAFETY: `kr` lies in guest RAM, identity-mapped at EL2; the guest is not running yet.
+    let kbytes = unsafe { core::slice::from_raw_parts(kr.base as *const u8, kr.size as usize) };
+    let hdr = ImageHeader::parse(kbytes).map_err(SetupError::BadImage)?;
+    let dtb_range = MemRange::new(ram.base, GUEST_DTB_MAX);
+    let mut avoid = alloc::vec![dtb_range];
+    avoid.extend(initrd);
+    let place = image::place(&hdr, kr, ram, &avoid).map_err(SetupError::Place)?;
+    if place.copy {
+        log::info!(
+            "moving guest kernel {:#x} -> {:#x} ({} bytes)",
+            kr.base,
+            place.load,
+            kr.size
+        );
+        // SAFETY: both ranges are in guest RAM and `place` guarantees they do not overlap.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                kr.base as *const u8,
+                place.load as *mut u8,
+                kr.size as usize,
+            )
+        };
+    }
+    let ncpus = machine.cpus.len().min(MAX_CPUS);
+    let bootargs = kernel.bootargs.as_deref().unwrap_or("");
+    let cfg = guests::dtb::GuestDtbConfig {
+        host_dtb,
+        ram: &[ram],
+        vcpus: ncpus,
+        bootargs,
+        initrd: initrd.map(|r| guests::dtb::Initrd {
+            start: r.base,
+            end: r.base + r.size,
+        }),
+        allow: guests::dtb::Allow::ALL,
+    };
+    let dtb: Vec<u8> = guests::dtb::build(&cfg).map_err(SetupError::Dtb)?;
+    if dtb.len() as u64 > GUEST_DTB_MAX {
+        return Err(SetupError::DtbTooLarge(dtb.len()));
+    }
+    // SAFETY: the first 2 MiB of guest RAM are reserved for the DTB (kept out of `place`).
+    unsafe { core::ptr::copy_nonoverlapping(dtb.as_ptr(), dtb_range.base as *mut u8, dtb.len()) };
+
+    let mut s2 = Stage2::new(1).map_err(|_| SetupError::NoMemory)?;
+    s2.map(ram.base, ram.base, ram.size, MemType::Ram)
+        .map_err(|_| SetupError::NoMemory)?;
+    let pt = passthrough_devices(host_dtb);
+    let page = mm::PAGE_SIZE as u64;
+    for &(base, size) in &pt.regions {
+        // Several devices may share a page (virtio-mmio transports are 0x200 apart).
+        let start = base & !(page - 1);
+        let end = (base + size).next_multiple_of(page);
+        s2.map(start, start, end - start, MemType::Device)
+            .map_err(|_| SetupError::NoMemory)?;
+    }
+    for &i in &pt.irqs {
+        vgic::set_owned(i);
+    }
+    // The guest's EL1 virtual and physical timers.
+    vgic::set_owned(machine.timer_ppis[1]);
+    vgic::set_owned(machine.timer_ppis[2]);
+    vgic::set_maintenance_irq(machine.gic_maint_ppi);
+    log::info!(
+        "guest: {} vCPUs, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
+        ncpus,
+        ram.base,
+        ram.base + ram.size,
+        place.load,
+        initrd.map_or(alloc::string::String::new(), |r| alloc::format!(
+            ", initrd {:#x}+{:#x}",
+            r.base,
+            r.size
+        )),
+        pt.regions.len()
+    );
+    let vttbr = s2.vttbr();
+    crate::stage2::activate(&s2);
+    let vm = Vm {
+        machine,
+        vttbr,
+        guest_ram: ram,
+        power: [const { AtomicU8::new(VcpuPower::Off as u8) }; MAX_CPUS],
+        boot_args: [const { Mutex::new(None) }; MAX_CPUS],
+        ncpus,
+    };
+    vm.power[0].store(VcpuPower::On as u8, Ordering::Release);
+    VM.call_once(|| vm);
+    core::mem::forget(s2);
+    Ok((place.load, dtb_range.base))
+}
+
+struct Passthrough {
+    regions: Vec<(u64, u64)>,
+    irqs: Vec<u32>,
+}
+
+/// MMIO regions and SPIs of the devices in `PASSTHROUGH`, from the host DTB.
+fn passthrough_devices(dtb: &[u8]) -> Passthrough {
+    let mut p = Passthrough {
+        regions: Vec::new(),
+        irqs: Vec::new(),
+    };
+    let Ok(f) = fdt::Fdt::new(dtb) else { return p };
+    for n in f.all_nodes() {
+        let Some(c) = n.compatible() else { continue };
+        if !c.all().any(|c| PASSTHROUGH.contains(&c)) {
+            continue;
+        }
+        if let Some(r) = n.reg().and_then(|mut r| r.next()) {
+            p.regions.push((
+                r.starting_address as u64,
+                r.size.unwrap_or(mm::PAGE_SIZE) as u64,
+            ));
+        }
+        if let Some(ints) = n.property("interrupts") {
+            for c in ints.value.chunks_exact(12) {
+                let kind = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+                let num = u32::from_be_bytes([c[4], c[5], c[6], c[7]]);
+                p.irqs.push(if kind == 0 { 32 + num } else { 16 + num });
+            }
+        }
+    }
+    p
+}
+
+/// Prints the exit counters of every vCPU and their sum.
+pub fn print_counters() {
+    let n = try_get().map_or(1, |v| v.ncpus);
+    let mut all = [0u64; NR_REASONS];
+    for cpu in 0..n {
+        let c = exits::snapshot(cpu);
+        line(&alloc::format!("cpu{cpu}"), &c);
+        for (a, v) in all.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    line("all", &all);
+    let (used, total) = mm::pool_stats();
+    log::info!("mem: heap {used} of {total} bytes in use");
+}
+
+fn line(who: &str, c: &[u64; NR_REASONS]) {
+    let mut s = alloc::format!("exits {who}: total={}", c.iter().sum::<u64>());
+    for (name, v) in REASON_NAMES.iter().zip(c) {
+        if *v != 0 {
+            s.push_str(&alloc::format!(" {name}={v}"));
+        }
+    }
+    log::info!("{s}");
+}
+
+/// The guest asked to power off (or reset): print the counters and end the run.
+pub fn report_and_power_off(reset: bool) -> ! {
+    print_counters();
+    log::info!(
+        "guest requested {}: powering off",
+        if reset { "SYSTEM_RESET" } else { "SYSTEM_OFF" }
+    );
+    if reset {
+        rt::psci::system_reset(rt::psci::Conduit::Smc)
+    } else {
+        rt::psci::system_off(rt::psci::Conduit::Smc)
+    }
+}
