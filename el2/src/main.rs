@@ -159,7 +159,8 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     gic::init_distributor(machine.gicd.0, machine.gicr.0);
     let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
     let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
-    let r = vm::setup(machine, blob).map_err(BootError::Setup)?;
+    let boot_dtb = guests::MemRange::new(dtb_addr, size as u64);
+    let r = vm::setup(machine, blob, boot_dtb).map_err(BootError::Setup)?;
     cpu_init(mpidr);
     Ok(r)
 }

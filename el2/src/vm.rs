@@ -67,6 +67,11 @@ impl Vm {
 #[derive(Debug)]
 pub enum SetupError {
     NoKernel,
+    OverlapsBootDtb {
+        what: &'static str,
+        addr: u64,
+        dtb: MemRange,
+    },
     ModuleOutsideRam {
         what: &'static str,
         addr: u64,
@@ -101,6 +106,13 @@ impl fmt::Display for SetupError {
                 ram.base + ram.size,
                 mm::L0_RESERVED >> 20
             ),
+            SetupError::OverlapsBootDtb { what, addr, dtb } => write!(
+                f,
+                "guest {what} module at {addr:#x} overlaps the DTB QEMU placed at {:#x}..{:#x}, \
+                 which overwrote it (load guest modules elsewhere)",
+                dtb.base,
+                dtb.base + dtb.size
+            ),
             SetupError::BadImage(e) => write!(f, "guest kernel is not an arm64 Image: {e}"),
             SetupError::Place(e) => write!(f, "guest kernel cannot be placed: {e}"),
             SetupError::Dtb(e) => write!(f, "cannot build the guest DTB: {e}"),
@@ -117,13 +129,23 @@ impl fmt::Display for SetupError {
 ///
 /// # Errors
 /// A `SetupError` describing what is wrong with the guest modules.
-pub fn setup(machine: Machine, host_dtb: &[u8]) -> Result<(u64, u64), SetupError> {
+pub fn setup(
+    machine: Machine,
+    host_dtb: &[u8],
+    boot_dtb: MemRange,
+) -> Result<(u64, u64), SetupError> {
     let ram_base = machine.ram_start + mm::L0_RESERVED;
     let ram = MemRange::new(ram_base, machine.ram_end.saturating_sub(ram_base));
     let kernel = machine.kernel.clone().ok_or(SetupError::NoKernel)?;
     let check = |what, m: &crate::dt::Module| {
         let r = MemRange::new(m.addr, m.size);
-        if ram.contains_range(&r) {
+        if r.overlaps(&boot_dtb) {
+            Err(SetupError::OverlapsBootDtb {
+                what,
+                addr: m.addr,
+                dtb: boot_dtb,
+            })
+        } else if ram.contains_range(&r) {
             Ok(r)
         } else {
             Err(SetupError::ModuleOutsideRam {
