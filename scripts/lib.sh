@@ -82,3 +82,39 @@ guest_loader_kernel() {
     echo "-device guest-loader,addr=$addr,kernel=$file"
   fi
 }
+
+# ---- Scenarios: shared by run.sh (the main job) and the tests. ----
+# Guest module addresses. QEMU puts its own DTB at RAM base + 128 MiB
+# (0x48000000), so guest modules stay clear of 0x48000000..0x48100000;
+# L0 keeps 0x40000000..0x44000000.
+GUEST_KERNEL_ADDR=0x4a000000
+GUEST_INITRD_ADDR=0x70000000
+TEST_L2_ADDR=0x4c000000
+LINUX_MEM=1G
+LINUX_SMP=2
+LINUX_ARGS="console=ttyAMA0 panic=-1 rdinit=/init"
+INITRD=$BUILD/linux-initramfs.cpio.gz
+
+# L0 with test-l2 as its VM.
+scenario_test_l2() { # LOG TIMEOUT
+  qemu_run "$1" "$2" -m 512M -smp 2 -kernel "$IMG/el2.bin" \
+    -device guest-loader,addr=$TEST_L2_ADDR,kernel="$IMG/test-l2.bin"
+}
+
+# L0 with the Debian kernel + busybox initramfs as its VM.
+scenario_linux() { # LOG TIMEOUT
+  "$ROOT/scripts/mk-initramfs.sh" "$INITRD" linux >/dev/null || return 1
+  qemu_run "$1" "$2" -m $LINUX_MEM -smp $LINUX_SMP -kernel "$IMG/el2.bin" \
+    -device guest-loader,addr=$GUEST_KERNEL_ADDR,kernel="$CACHE/Image",bootargs="$LINUX_ARGS" \
+    -device guest-loader,addr=$GUEST_INITRD_ADDR,initrd="$INITRD"
+}
+
+# The same kernel and initramfs on bare QEMU (no L0): the baseline.
+scenario_bare_linux() { # LOG TIMEOUT
+  "$ROOT/scripts/mk-initramfs.sh" "$INITRD" linux >/dev/null || return 1
+  qemu_run "$1" "$2" -m $LINUX_MEM -smp $LINUX_SMP -kernel "$CACHE/Image" -initrd "$INITRD" \
+    -append "$LINUX_ARGS"
+}
+
+# Markers a good `linux` boot prints.
+LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "linux-scenario: nproc=2" "linux-scenario: done")

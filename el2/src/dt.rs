@@ -96,7 +96,16 @@ impl Machine {
             .find(|n| n.property("device_type").and_then(|p| p.as_str()) == Some("memory"))
             .and_then(|n| reg0(&n))
             .ok_or(DtError::Missing("memory node"))?;
-        let cpus: Vec<u64> = f.cpus().map(|c| c.ids().first() as u64).collect();
+        // fdt's `Fdt::cpus()` panics without /cpus: walk the node by hand.
+        let cpus: Vec<u64> = f
+            .all_nodes()
+            .filter(|n| n.property("device_type").and_then(|p| p.as_str()) == Some("cpu"))
+            .map(|n| {
+                cells(&n, "reg")
+                    .iter()
+                    .fold(0u64, |a, &x| (a << 32) | u64::from(x))
+            })
+            .collect();
         if cpus.is_empty() {
             return Err(DtError::Missing("cpu nodes"));
         }

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The main job: boot L0 on QEMU and run a scenario, with the console shown.
+#   ./scripts/run.sh            the default scenario (linux)
+#   ./scripts/run.sh --list     scenarios
+#   ./scripts/run.sh NAME       one scenario
+# Installs what it needs first (scripts/setup.sh). Logs: build/logs/run-NAME.log
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+declare -A DESC=(
+  [linux]="L0 runs Debian's arm64 kernel + busybox initramfs as a 2-vCPU VM; init prints nproc and /proc/interrupts, powers off"
+  [test-l2]="L0 runs the bare-metal test-l2 payload (hypercalls, emulated MMIO, L0-memory isolation)"
+  [bare-linux]="baseline: the same kernel and initramfs on bare QEMU, no L0"
+)
+ORDER=(linux test-l2 bare-linux)
+if [ "${1:-}" = "--list" ]; then
+  for s in "${ORDER[@]}"; do printf '%-12s %s\n' "$s" "${DESC[$s]}"; done
+  exit 0
+fi
+NAME=${1:-linux}
+[ -n "${DESC[$NAME]:-}" ] || { echo "unknown scenario '$NAME' (see --list)"; exit 2; }
+
+"$ROOT/scripts/setup.sh" || exit 1
+# shellcheck source=lib.sh
+. "$ROOT/scripts/lib.sh"
+echo "[run] building L0 and payloads"
+build_images || exit 1
+LOG=$LOGS/run-$NAME.log
+echo "[run] scenario $NAME: ${DESC[$NAME]}"
+echo "[run] console follows (L0's own lines start with 'L0|'); log: $LOG"
+start=$(date +%s%N)
+SHOW=1 "scenario_${NAME//-/_}" "$LOG" 300
+rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "[run] QEMU exited with status $rc after ${ms} ms"
+case $NAME in
+  linux|bare-linux) expect "$LOG" "${LINUX_MARKERS[@]}" && ok=1 || ok=0 ;;
+  test-l2) expect "$LOG" "test-l2: all ok" && ok=1 || ok=0 ;;
+esac
+if [ "$rc" -eq 0 ] && [ $ok = 1 ]; then
+  echo "[run] $NAME: OK"
+else
+  echo "[run] $NAME: FAILED"; tail_log "$LOG"; exit 1
+fi

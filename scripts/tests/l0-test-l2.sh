@@ -1,0 +1,12 @@
+# L0 runs test-l2 at EL1: hypercalls (PSCI, vendor counters call), emulated
+# GIC distributor MMIO, and PSCI SYSTEM_OFF through L0 (QEMU exit 0).
+log=$LOGS/l0-test-l2.log
+scenario_test_l2 "$log" 30
+rc=$?
+ok=1
+[ $rc -eq 0 ] || { echo "qemu exit status $rc"; ok=0; }
+expect "$log" "test-l2: start at EL1" "test-l2: hvc psci_version" "test-l2: mmio gicd" \
+  "test-l2: all ok" "L0| cpu0 exits all:" "guest requested SYSTEM_OFF" || ok=0
+expect_not "$log" "BAD" "PANIC" "FATAL" || ok=0
+[ $ok = 1 ] || tail_log "$log"
+[ $ok = 1 ]
