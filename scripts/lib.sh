@@ -117,4 +117,4 @@ scenario_bare_linux() { # LOG TIMEOUT
 }
 
 # Markers a good `linux` boot prints.
-LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "linux-scenario: nproc=2" "linux-scenario: done")
+LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "linux-scenario: nproc 2" "linux-scenario: timer irqs in 1s:" "linux-scenario: done")

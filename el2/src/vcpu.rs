@@ -62,6 +62,15 @@ const MDCR_TTRF: u64 = 1 << 19;
 /// CNTHCTL_EL2 (E2H=0): EL1PCTEN | EL1PCEN, the EL1 physical counter and timer
 /// are the guest's.
 const CNTHCTL_GUEST: u64 = 0b11;
+/// HCRX_EL2 (D24.2.49) enables for EL1/EL0 features the guest sees: MSCEn
+/// (FEAT_MOPS CPY*/SET*, else UNDEFINED), TCR2En and SCTLR2En (TCR2_EL1,
+/// SCTLR2_EL1, else trapped), GCSEn (GCS registers). Bits of features the CPU
+/// lacks are RES0, so setting them is harmless.
+const HCRX_MSCEN: u64 = 1 << 11;
+const HCRX_TCR2EN: u64 = 1 << 14;
+const HCRX_SCTLR2EN: u64 = 1 << 15;
+const HCRX_GCSEN: u64 = 1 << 22;
+const HCRX_GUEST: u64 = HCRX_MSCEN | HCRX_TCR2EN | HCRX_SCTLR2EN | HCRX_GCSEN;
 /// SCTLR_EL1 at reset for the guest: RES1 bits, MMU and caches off.
 const SCTLR_EL1_RESET: u64 = 0x30D0_0800;
 /// PSTATE at guest entry: EL1h with D, A, I, F masked.
@@ -119,6 +128,10 @@ pub fn configure_el2(vttbr: u64) {
     // ZCR_EL2.LEN = max: the guest may use the full SVE vector length.
     if (rt::sysreg::read!("ID_AA64PFR0_EL1") >> 32) & 0xf != 0 {
         rt::sysreg::write!("S3_4_C1_C2_0", 0xf);
+    }
+    // ID_AA64MMFR1_EL1.HCX[43:40]: HCRX_EL2 exists.
+    if (rt::sysreg::read!("ID_AA64MMFR1_EL1") >> 40) & 0xf != 0 {
+        rt::sysreg::write!("S3_4_C1_C2_2", HCRX_GUEST);
     }
     rt::sysreg::write!("VTCR_EL2", crate::stage2::VTCR);
     rt::sysreg::write!("VTTBR_EL2", vttbr);
