@@ -62,10 +62,6 @@ impl Esr {
     pub fn ec(self) -> u32 {
         ((self.0 >> 26) & 0x3f) as u32
     }
-    /// Instruction length bit, ESR[25]: 1 for a 32-bit instruction.
-    pub fn il(self) -> bool {
-        self.0 & (1 << 25) != 0
-    }
     /// Instruction-specific syndrome, ESR[24:0].
     pub fn iss(self) -> u32 {
         (self.0 & 0x1ff_ffff) as u32

@@ -108,7 +108,7 @@ fn banner(m: &dt::Machine) {
 
 fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     // The DTB header: magic and totalsize, big-endian (DT spec 5.2).
-    if dtb_addr == 0 || dtb_addr % 8 != 0 || dtb_addr >= EL2_MAP_END {
+    if dtb_addr == 0 || !dtb_addr.is_multiple_of(8) || dtb_addr >= EL2_MAP_END {
         return Err(BootError::BadDtb(dtb_addr));
     }
     // SAFETY: `dtb_addr` is 8-byte aligned and inside the EL2 identity map.
@@ -154,6 +154,7 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     .map_err(BootError::Pool)?;
     let blob: alloc::vec::Vec<u8> = blob.to_vec();
     let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
+    logger::init(machine.bootargs.split_whitespace().any(|a| a == "l0.debug"));
     banner(&machine);
     rt::console::set_base(machine.uart as usize);
     gic::init_distributor(machine.gicd.0, machine.gicr.0);
@@ -172,7 +173,7 @@ extern "C" fn primary_main(dtb: u64) -> ! {
     logger::init(false);
     match boot(dtb) {
         Ok((entry, arg0)) => {
-            vcpu::configure_el2(vm::get().vttbr);
+            vcpu::configure_el2(vm::get().stage2.vttbr());
             log::info!("entering guest at {entry:#x} (x0 = {arg0:#x})");
             let mut v = vcpu::Vcpu::new(0, entry, arg0);
             vcpu::run(&mut v)

@@ -61,9 +61,10 @@ pub fn data_abort(vcpu: &mut Vcpu, esr: Esr) {
             exits::count(vcpu.index, ExitReason::DabtFault);
             if LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT {
                 log::warn!(
-                    "guest {} at IPA {ipa:#x} (VA {far:#x}, pc {:#x}){}: not guest memory, external abort injected",
+                    "guest {} at IPA {ipa:#x} (VA {far:#x}, pc {:#x}, DFSC {:#x}){}: not guest memory, external abort injected",
                     if da.write { "write" } else { "read" },
                     vcpu.regs.pc,
+                    da.dfsc,
                     if dev.is_some() { " without syndrome" } else { "" },
                 );
             }

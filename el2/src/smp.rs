@@ -3,7 +3,7 @@
 //! the same index, entering `secondary_entry` with its stack as context.
 
 use core::sync::atomic::Ordering;
-use rt::psci::{fid, Conduit};
+use rt::psci::fid;
 
 use crate::vcpu::{self, Vcpu};
 use crate::vm::{self, VcpuPower};
@@ -34,7 +34,7 @@ pub fn start_cpu(idx: usize) -> u64 {
     };
     let top = stack + (STACK_PAGES * crate::mm::PAGE_SIZE) as u64;
     rt::psci::call(
-        Conduit::Smc,
+        vm::conduit(),
         fid::CPU_ON,
         vm.machine.cpus[idx],
         secondary_entry as *const () as u64,
@@ -52,7 +52,7 @@ extern "C" fn secondary_main() -> ! {
         stop_this_cpu();
     };
     crate::cpu_init(mpidr);
-    vcpu::configure_el2(vm.vttbr);
+    vcpu::configure_el2(vm.stage2.vttbr());
     let (entry, ctx) = vm.boot_args[idx].lock().take().unwrap_or((0, 0));
     vm.power[idx].store(VcpuPower::On as u8, Ordering::Release);
     log::debug!("vcpu{idx} on at {entry:#x}");
@@ -62,7 +62,7 @@ extern "C" fn secondary_main() -> ! {
 
 /// Powers this physical CPU off (its vCPU called CPU_OFF).
 pub fn stop_this_cpu() -> ! {
-    rt::psci::call(Conduit::Smc, fid::CPU_OFF, 0, 0, 0);
+    rt::psci::call(vm::conduit(), fid::CPU_OFF, 0, 0, 0);
     loop {
         core::hint::spin_loop();
     }

@@ -76,7 +76,7 @@ impl Stage2 {
     /// `Unaligned` for non-page-aligned input, `NoMemory` if a table cannot be allocated.
     pub fn map(&mut self, ipa: u64, pa: u64, size: u64, ty: MemType) -> Result<(), MapError> {
         let page = mm::PAGE_SIZE as u64;
-        if ipa % page != 0 || pa % page != 0 || size % page != 0 {
+        if !ipa.is_multiple_of(page) || !pa.is_multiple_of(page) || !size.is_multiple_of(page) {
             return Err(MapError::Unaligned);
         }
         let attrs = match ty {

@@ -33,8 +33,8 @@ pub const PASSTHROUGH: &[&str] = &["arm,pl011", "virtio,mmio", "arm,pl031"];
 
 pub struct Vm {
     pub machine: Machine,
-    pub vttbr: u64,
-    pub guest_ram: MemRange,
+    /// The guest's stage 2 (kept for the nested work: shadow stage 2 composes with it).
+    pub stage2: Stage2,
     pub power: [AtomicU8; MAX_CPUS],
     pub boot_args: [Mutex<Option<(u64, u64)>>; MAX_CPUS],
     pub ncpus: usize,
@@ -237,19 +237,16 @@ pub fn setup(
         )),
         pt.regions.len()
     );
-    let vttbr = s2.vttbr();
     crate::stage2::activate(&s2);
     let vm = Vm {
         machine,
-        vttbr,
-        guest_ram: ram,
+        stage2: s2,
         power: [const { AtomicU8::new(VcpuPower::Off as u8) }; MAX_CPUS],
         boot_args: [const { Mutex::new(None) }; MAX_CPUS],
         ncpus,
     };
     vm.power[0].store(VcpuPower::On as u8, Ordering::Release);
     VM.call_once(|| vm);
-    core::mem::forget(s2);
     Ok((place.load, dtb_range.base))
 }
 
@@ -313,6 +310,14 @@ fn line(who: &str, c: &[u64; NR_REASONS]) {
     log::info!("{s}");
 }
 
+/// How L0 reaches the board's PSCI (the host DTB's `method`).
+pub fn conduit() -> rt::psci::Conduit {
+    match try_get().map(|v| v.machine.psci_method.as_str()) {
+        Some("hvc") => rt::psci::Conduit::Hvc,
+        _ => rt::psci::Conduit::Smc,
+    }
+}
+
 /// The guest asked to power off (or reset): print the counters and end the run.
 pub fn report_and_power_off(reset: bool) -> ! {
     print_counters();
@@ -321,8 +326,8 @@ pub fn report_and_power_off(reset: bool) -> ! {
         if reset { "SYSTEM_RESET" } else { "SYSTEM_OFF" }
     );
     if reset {
-        rt::psci::system_reset(rt::psci::Conduit::Smc)
+        rt::psci::system_reset(conduit())
     } else {
-        rt::psci::system_off(rt::psci::Conduit::Smc)
+        rt::psci::system_off(conduit())
     }
 }
