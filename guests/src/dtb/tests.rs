@@ -805,3 +805,25 @@ fn random_word_corruption_never_panics() {
     }
     assert!(build(&cfg(VIRT)).is_ok());
 }
+
+/// With GUESTS_DTB_OUT=DIR set, writes the guest DTBs built from each QEMU
+/// test DTB there, for scripts/tests/guests-dtb.sh to run through `dtc`.
+#[test]
+fn dump_for_dtc() {
+    let dir = std::env::var_os("GUESTS_DTB_OUT").map(std::path::PathBuf::from);
+    let initrd = Some(Initrd { start: 0x4900_0000, end: 0x4900_2000 });
+    let cases: [(&str, GuestDtbConfig); 4] = [
+        ("virt-gicv3", cfg(VIRT)),
+        ("virt-gicv3-initrd", GuestDtbConfig { initrd, ..cfg(VIRT_INITRD) }),
+        ("virt-gicv3-secure", cfg(VIRT_SECURE)),
+        ("virt-gicv3-none", GuestDtbConfig { vcpus: 1, allow: Allow::NONE, ..cfg(VIRT) }),
+    ];
+    for (name, c) in cases {
+        let out = build(&c).unwrap();
+        assert!(Fdt::new(&out).is_ok(), "{name}");
+        if let Some(dir) = &dir {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{name}.guest.dtb")), out).unwrap();
+        }
+    }
+}
