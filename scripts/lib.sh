@@ -12,11 +12,14 @@ mkdir -p "$IMG" "$LOGS"
 
 OBJCOPY=${OBJCOPY:-$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/llvm-objcopy}
 
-# build_images: the L0 binary and the test payloads as raw arm64 Images in $IMG.
+# build_images [CRATE...]: the L0 binary and the test payloads (default: all
+# three) as raw arm64 Images in $IMG.
 build_images() {
-  (cd "$ROOT" && cargo build -q --release --target "$RUST_TARGET" -p el2 -p test-l1 -p test-l2) || return 1
-  local b
-  for b in el2 test-l1 test-l2; do
+  local crates=("$@") b pkgs=()
+  [ ${#crates[@]} -gt 0 ] || crates=(el2 test-l1 test-l2)
+  for b in "${crates[@]}"; do pkgs+=(-p "$b"); done
+  (cd "$ROOT" && cargo build -q --release --target "$RUST_TARGET" "${pkgs[@]}") || return 1
+  for b in "${crates[@]}"; do
     "$OBJCOPY" -O binary "$ROOT/target/$RUST_TARGET/release/$b" "$IMG/$b.bin" || return 1
   done
 }

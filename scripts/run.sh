@@ -23,7 +23,7 @@ NAME=${1:-linux}
 # shellcheck source=lib.sh
 . "$ROOT/scripts/lib.sh"
 echo "[run] building L0 and payloads"
-build_images || exit 1
+build_images el2 test-l2 || exit 1
 LOG=$LOGS/run-$NAME.log
 echo "[run] scenario $NAME: ${DESC[$NAME]}"
 echo "[run] console follows (L0's own lines start with 'L0|'); log: $LOG"
