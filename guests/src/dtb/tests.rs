@@ -806,17 +806,42 @@ fn random_word_corruption_never_panics() {
     assert!(build(&cfg(VIRT)).is_ok());
 }
 
-/// With GUESTS_DTB_OUT=DIR set, writes the guest DTBs built from each QEMU
-/// test DTB there, for scripts/tests/guests-dtb.sh to run through `dtc`.
+/// Builds a guest DTB from each QEMU test DTB. With GUESTS_DTB_OUT=DIR set,
+/// writes them there (for scripts/tests/guests-dtb.sh to run through `dtc`);
+/// with GUESTS_HOST_DTB=FILE set as well, also builds DIR/host.guest.dtb
+/// (2 vCPUs, all devices) from FILE (scripts/tests/guests-linux-guestdtb.sh
+/// boots Linux on it).
 #[test]
 fn dump_for_dtc() {
     let dir = std::env::var_os("GUESTS_DTB_OUT").map(std::path::PathBuf::from);
-    let initrd = Some(Initrd { start: 0x4900_0000, end: 0x4900_2000 });
+    if let (Some(dir), Some(host)) = (&dir, std::env::var_os("GUESTS_HOST_DTB")) {
+        let host = std::fs::read(host).unwrap();
+        let out = build(&cfg(&host)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("host.guest.dtb"), out).unwrap();
+    }
+    let initrd = Some(Initrd {
+        start: 0x4900_0000,
+        end: 0x4900_2000,
+    });
     let cases: [(&str, GuestDtbConfig); 4] = [
         ("virt-gicv3", cfg(VIRT)),
-        ("virt-gicv3-initrd", GuestDtbConfig { initrd, ..cfg(VIRT_INITRD) }),
+        (
+            "virt-gicv3-initrd",
+            GuestDtbConfig {
+                initrd,
+                ..cfg(VIRT_INITRD)
+            },
+        ),
         ("virt-gicv3-secure", cfg(VIRT_SECURE)),
-        ("virt-gicv3-none", GuestDtbConfig { vcpus: 1, allow: Allow::NONE, ..cfg(VIRT) }),
+        (
+            "virt-gicv3-none",
+            GuestDtbConfig {
+                vcpus: 1,
+                allow: Allow::NONE,
+                ..cfg(VIRT)
+            },
+        ),
     ];
     for (name, c) in cases {
         let out = build(&c).unwrap();
