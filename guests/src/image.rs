@@ -408,7 +408,7 @@ pub fn place(
         }
     };
     let obstacles = avoid.iter().chain(core::iter::once(&loaded));
-    let mut best: Option<u64> = None;
+    let mut best: Option<(u64, u64)> = None;
     let candidates = core::iter::once(ram.base).chain(obstacles.filter_map(|o| o.end()));
     for at_least in candidates {
         let Some(b) = first_base(at_least) else {
@@ -417,17 +417,17 @@ pub fn place(
         let Some(load) = b.checked_add(t) else {
             continue;
         };
-        if best.is_some_and(|cur| cur <= b) {
+        if best.is_some_and(|(cur, _)| cur <= b) {
             continue;
         }
         if fits(load, Some(&loaded)) {
-            best = Some(b);
+            best = Some((b, load));
         }
     }
     match best {
-        Some(base) => Ok(Placement {
+        Some((base, load)) => Ok(Placement {
             base,
-            load: base + t,
+            load,
             size,
             copy: true,
         }),
