@@ -67,7 +67,27 @@ proptest! {
         va in any::<u64>(),
         key in any::<u64>(),
         op in 0usize..12,
+        shape in any::<u8>(),
     ) {
+        let mut regs = regs;
+        let mut va = va;
+        // Most cases are shaped so walks get past the register checks:
+        // in-range TxSZ, a VA inside the range, a consistent stage-2 start.
+        if shape & 3 != 0 {
+            for i in [1usize, 6] {
+                let t0 = 16 + regs[i] % 33;
+                let t1 = 16 + (regs[i] >> 16) % 33;
+                regs[i] = (regs[i] & !0x3f_003f & !(1 << 7) & !(1 << 23)) | t0 | (t1 << 16);
+            }
+            va &= (1 << (64 - 16 - u64::from(shape >> 4) % 33)) - 1;
+            if shape & 4 != 0 {
+                va |= !((1u64 << 40) - 1);
+            }
+            let sl0 = u64::from(shape >> 2) & 3;
+            regs[11] = (regs[11] & !0xff) | (25 + u64::from(shape >> 5)) | (sl0 << 6);
+            regs[0] |= 1;
+            regs[10] |= 1;
+        }
         let s = RegSnapshot {
             sctlr_el1: regs[0], tcr_el1: regs[1], ttbr0_el1: regs[2] & 0x3f_ffff_ffff, ttbr1_el1: regs[3],
             mair_el1: regs[4], sctlr_el2: regs[5], tcr_el2: regs[6], ttbr0_el2: regs[7],
