@@ -1,0 +1,221 @@
+//! Syndromes (ESR_ELx) and system-register encodings.
+//!
+//! Arm ARM D24.2.40 (ESR_EL2) gives the EC field in bits [31:26] and the ISS in
+//! [24:0]; the ISS of EC 0x18 (trapped MSR, MRS or System instruction) is laid
+//! out as Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5],
+//! CRm [4:1], Direction [0] (1 = read, MRS/SYSL).
+
+/// A 16-bit system-register / system-instruction encoding:
+/// `op0[15:14] op1[13:11] CRn[10:7] CRm[6:3] op2[2:0]`.
+///
+/// The top nine bits (op0, op1, CRn) select a page of the trap-path index and
+/// the low seven bits (CRm, op2) a slot in it (see [`crate::table`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Enc(pub u16);
+
+impl Enc {
+    /// Builds an encoding from its five fields (each masked to its width).
+    pub const fn new(op0: u8, op1: u8, crn: u8, crm: u8, op2: u8) -> Self {
+        Enc(((op0 as u16 & 3) << 14)
+            | ((op1 as u16 & 7) << 11)
+            | ((crn as u16 & 15) << 7)
+            | ((crm as u16 & 15) << 3)
+            | (op2 as u16 & 7))
+    }
+    /// op0 (1 = system instruction, 2 = debug, 3 = non-debug register).
+    pub const fn op0(self) -> u8 {
+        (self.0 >> 14) as u8 & 3
+    }
+    /// op1.
+    pub const fn op1(self) -> u8 {
+        (self.0 >> 11) as u8 & 7
+    }
+    /// CRn.
+    pub const fn crn(self) -> u8 {
+        (self.0 >> 7) as u8 & 15
+    }
+    /// CRm.
+    pub const fn crm(self) -> u8 {
+        (self.0 >> 3) as u8 & 15
+    }
+    /// op2.
+    pub const fn op2(self) -> u8 {
+        self.0 as u8 & 7
+    }
+    /// The A64 instruction word for MRS/SYSL (`read`) or MSR/SYS (`!read`)
+    /// of this encoding with transfer register `rt` (Arm ARM C5.2: the
+    /// system instruction class `1101 0101 00 L op0 op1 CRn CRm op2 Rt`).
+    pub const fn insn(self, read: bool, rt: u8) -> u32 {
+        0xd500_0000
+            | ((read as u32) << 21)
+            | ((self.op0() as u32) << 19)
+            | ((self.op1() as u32) << 16)
+            | ((self.crn() as u32) << 12)
+            | ((self.crm() as u32) << 8)
+            | ((self.op2() as u32) << 5)
+            | (rt as u32 & 31)
+    }
+}
+
+impl core::fmt::Display for Enc {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "S{}_{}_C{}_C{}_{}",
+            self.op0(),
+            self.op1(),
+            self.crn(),
+            self.crm(),
+            self.op2()
+        )
+    }
+}
+
+/// Exception classes this crate routes (Arm ARM D24.2.40, ESR_EL2.EC).
+pub mod ec {
+    /// Unknown reason.
+    pub const UNKNOWN: u8 = 0x00;
+    /// WFI/WFE/WFIT/WFET trapped (HCR_EL2.TWI/TWE).
+    pub const WFX: u8 = 0x01;
+    /// FP/SIMD access trapped (CPTR_EL2.TFP / FPEN).
+    pub const FP: u8 = 0x07;
+    /// Pointer-authentication instruction trapped (HCR_EL2.API = 0).
+    pub const PAUTH: u8 = 0x09;
+    /// LD64B/ST64B* trapped (HCRX_EL2.EnALS/EnAS0/EnASR = 0).
+    pub const LS64: u8 = 0x0a;
+    /// SVC from AArch32.
+    pub const SVC32: u8 = 0x11;
+    /// HVC from AArch32.
+    pub const HVC32: u8 = 0x12;
+    /// SMC from AArch32.
+    pub const SMC32: u8 = 0x13;
+    /// SVC from AArch64 (reaches EL2 only through HFGITR_EL2.SVC_EL0/EL1).
+    pub const SVC64: u8 = 0x15;
+    /// HVC from AArch64.
+    pub const HVC64: u8 = 0x16;
+    /// SMC from AArch64 trapped (HCR_EL2.TSC).
+    pub const SMC64: u8 = 0x17;
+    /// MSR, MRS or System instruction trapped.
+    pub const SYSREG: u8 = 0x18;
+    /// SVE access trapped (CPTR_EL2.TZ / ZEN).
+    pub const SVE: u8 = 0x19;
+    /// ERET/ERETAA/ERETAB trapped (HCR_EL2.NV, HFGITR_EL2.ERET).
+    pub const ERET: u8 = 0x1a;
+    /// SME access trapped (CPTR_EL2.TSM / SMEN).
+    pub const SME: u8 = 0x1d;
+    /// Instruction abort from a lower EL.
+    pub const IABT_LOW: u8 = 0x20;
+    /// Data abort from a lower EL.
+    pub const DABT_LOW: u8 = 0x24;
+    /// SError.
+    pub const SERROR: u8 = 0x2f;
+    /// Breakpoint from a lower EL (MDCR_EL2.TDE).
+    pub const BKPT_LOW: u8 = 0x30;
+    /// Software step from a lower EL (MDCR_EL2.TDE).
+    pub const SSTEP_LOW: u8 = 0x32;
+    /// Watchpoint from a lower EL (MDCR_EL2.TDE).
+    pub const WPT_LOW: u8 = 0x34;
+    /// BRK instruction (AArch64), routed to EL2 by MDCR_EL2.TDE.
+    pub const BRK64: u8 = 0x3c;
+}
+
+/// An ESR_EL2 value (the syndrome of an exception taken to EL2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Esr(pub u64);
+
+impl Esr {
+    /// The exception class, ESR_EL2.EC [31:26].
+    pub const fn ec(self) -> u8 {
+        ((self.0 >> 26) & 0x3f) as u8
+    }
+    /// The instruction-specific syndrome, ESR_EL2.ISS [24:0].
+    pub const fn iss(self) -> u32 {
+        (self.0 & 0x1ff_ffff) as u32
+    }
+    /// ESR_EL2.IL [25]: 32-bit instruction.
+    pub const fn il(self) -> bool {
+        self.0 & (1 << 25) != 0
+    }
+    /// A syndrome from its EC and ISS, with IL set.
+    pub const fn new(ec: u8, iss: u32) -> Self {
+        Esr(((ec as u64 & 0x3f) << 26) | (1 << 25) | (iss as u64 & 0x1ff_ffff))
+    }
+    /// The EC 0x18 syndrome of an access to `enc` (`read` = MRS/SYSL) with
+    /// transfer register `rt`.
+    pub const fn sysreg(enc: Enc, read: bool, rt: u8) -> Self {
+        let iss = ((enc.op0() as u32) << 20)
+            | ((enc.op2() as u32) << 17)
+            | ((enc.op1() as u32) << 14)
+            | ((enc.crn() as u32) << 10)
+            | ((rt as u32 & 31) << 5)
+            | ((enc.crm() as u32) << 1)
+            | read as u32;
+        Self::new(ec::SYSREG, iss)
+    }
+    /// For EC 0x18: the decoded ISS, else `None`.
+    pub const fn sysreg_iss(self) -> Option<SysregIss> {
+        if self.ec() != ec::SYSREG {
+            return None;
+        }
+        let iss = self.iss();
+        let enc = Enc::new(
+            ((iss >> 20) & 3) as u8,
+            ((iss >> 14) & 7) as u8,
+            ((iss >> 10) & 15) as u8,
+            ((iss >> 1) & 15) as u8,
+            ((iss >> 17) & 7) as u8,
+        );
+        Some(SysregIss {
+            enc,
+            rt: ((iss >> 5) & 31) as u8,
+            read: iss & 1 != 0,
+        })
+    }
+    /// For EC 0x16/0x12 (HVC): the immediate.
+    pub const fn imm16(self) -> u16 {
+        (self.0 & 0xffff) as u16
+    }
+}
+
+/// The decoded ISS of a trapped MSR/MRS/SYS (EC 0x18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SysregIss {
+    /// The encoding accessed.
+    pub enc: Enc,
+    /// The transfer register.
+    pub rt: u8,
+    /// Direction: true for MRS/SYSL (read), false for MSR/SYS (write).
+    pub read: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sysreg_iss_roundtrip() {
+        for raw in [0u16, 0xffff, 0xc080, 0x4438, 0x8000 | 0x1234] {
+            let e = Enc(raw);
+            for read in [false, true] {
+                let s = Esr::sysreg(e, read, 7).sysreg_iss().unwrap();
+                assert_eq!(s.enc, e);
+                assert_eq!(s.read, read);
+                assert_eq!(s.rt, 7);
+            }
+        }
+        assert_eq!(Esr::new(ec::HVC64, 0).sysreg_iss(), None);
+    }
+
+    #[test]
+    fn insn_encoding() {
+        // mrs x0, sctlr_el1 = 0xd5381000; msr sctlr_el1, x1 = 0xd5181001
+        let sctlr = Enc::new(3, 0, 1, 0, 0);
+        assert_eq!(sctlr.insn(true, 0), 0xd538_1000);
+        assert_eq!(sctlr.insn(false, 1), 0xd518_1001);
+        // tlbi vmalle1 = 0xd508871f; dc civac, x0 = 0xd50b7e20
+        assert_eq!(Enc::new(1, 0, 8, 7, 0).insn(false, 31), 0xd508_871f);
+        assert_eq!(Enc::new(1, 3, 7, 14, 1).insn(false, 0), 0xd50b_7e20);
+        // mrs x3, mdscr_el1 = 0xd5300243
+        assert_eq!(Enc::new(2, 0, 0, 2, 2).insn(true, 3), 0xd530_0243);
+    }
+}
