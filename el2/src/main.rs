@@ -58,6 +58,7 @@ pub fn cpu_init(mpidr: u64) {
 /// A boot failure: a message for the console.
 enum BootError {
     BadDtb(u64),
+    Malformed(guests::dtb::MalformedAt),
     Dt(dt::DtError),
     Pool(&'static str),
     Setup(vm::SetupError),
@@ -67,6 +68,7 @@ impl fmt::Display for BootError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BootError::BadDtb(a) => write!(f, "no valid DTB at x0 = {a:#x}"),
+            BootError::Malformed(e) => write!(f, "{e}"),
             BootError::Dt(e) => write!(f, "{e}"),
             BootError::Pool(e) => write!(f, "{e}"),
             BootError::Setup(e) => write!(f, "{e}"),
@@ -118,7 +120,11 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     }
     let size = u32::from_be_bytes([hdr[4], hdr[5], hdr[6], hdr[7]]) as usize;
     // SAFETY: the header says the blob is `size` bytes; it stays untouched until copied.
-    let blob = unsafe { core::slice::from_raw_parts(dtb_addr as *const u8, size) };
+    let raw = unsafe { core::slice::from_raw_parts(dtb_addr as *const u8, size) };
+    // The fdt crate panics on some malformed blobs: check the whole structure
+    // first (guests::dtb::check, which also drops NOP tokens) and only then parse.
+    let checked = guests::dtb::check(raw).map_err(BootError::Malformed)?;
+    let blob: &[u8] = &checked.blob;
     let f = fdt::Fdt::new(blob).map_err(|e| BootError::Dt(dt::DtError::Parse(e)))?;
     let ram_start = f
         .all_nodes()
@@ -152,7 +158,7 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
         &holes,
     )
     .map_err(BootError::Pool)?;
-    let blob: alloc::vec::Vec<u8> = blob.to_vec();
+    let blob: alloc::vec::Vec<u8> = checked.blob.into_owned();
     let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
     logger::init(machine.bootargs.split_whitespace().any(|a| a == "l0.debug"));
     banner(&machine);
@@ -170,6 +176,7 @@ extern "C" fn primary_main(dtb: u64) -> ! {
     mm::build_el2_map(EL2_MAP_END);
     mm::enable_el2_mmu();
     switch::install_vectors();
+    mm::init_heap();
     logger::init(false);
     match boot(dtb) {
         Ok((entry, arg0)) => {

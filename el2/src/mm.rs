@@ -86,16 +86,20 @@ pub struct Range {
     pub end: u64,
 }
 
-/// Starts the heap, then gives the page allocator every page of `pool` that
-/// is not in `holes` (the image, the boot DTB).
-///
-/// # Errors
-/// Fails when the pool has no free page at all.
-pub fn init_pool(pool: Range, holes: &[Range]) -> Result<(), &'static str> {
+/// Starts the heap (once, on the boot CPU, before anything allocates).
+pub fn init_heap() {
     let heap = core::ptr::addr_of_mut!(HEAP_AREA) as usize;
     // SAFETY: HEAP_AREA is used by nothing but the heap, and this runs once on
     // the boot CPU before any allocation.
     unsafe { HEAP.lock().init(heap, HEAP_SIZE) };
+}
+
+/// Gives the page allocator every page of `pool` that is not in `holes`
+/// (the image, the boot DTB).
+///
+/// # Errors
+/// Fails when the pool has no free page at all.
+pub fn init_pool(pool: Range, holes: &[Range]) -> Result<(), &'static str> {
     let mut cuts: [Range; 4] = [Range { start: 0, end: 0 }; 4];
     let n = holes.len().min(4);
     cuts[..n].copy_from_slice(&holes[..n]);

@@ -26,10 +26,9 @@ pub enum VcpuPower {
 
 /// Where the guest DTB goes: the start of guest RAM (2 MiB reserved for it).
 const GUEST_DTB_MAX: u64 = 2 << 20;
-/// Device compatibles passed through to the guest (their MMIO is mapped at
-/// stage 2 and their interrupts are the guest's). Must match what
-/// `guests::dtb` keeps in the guest DTB.
-pub const PASSTHROUGH: &[&str] = &["arm,pl011", "virtio,mmio", "arm,pl031"];
+/// Which devices the guest gets: their MMIO is mapped at stage 2, their
+/// interrupts are the guest's, and `guests::dtb` describes them.
+const ALLOW: guests::dtb::Allow = guests::dtb::Allow::ALL;
 
 pub struct Vm {
     pub machine: Machine,
@@ -196,7 +195,7 @@ pub fn setup(
             start: r.base,
             end: r.base + r.size,
         }),
-        allow: guests::dtb::Allow::ALL,
+        allow: ALLOW,
     };
     let dtb: Vec<u8> = guests::dtb::build(&cfg).map_err(SetupError::Dtb)?;
     if dtb.len() as u64 > GUEST_DTB_MAX {
@@ -255,7 +254,7 @@ struct Passthrough {
     irqs: Vec<u32>,
 }
 
-/// MMIO regions and SPIs of the devices in `PASSTHROUGH`, from the host DTB.
+/// MMIO regions and SPIs of the devices `ALLOW` passes, from the host DTB.
 fn passthrough_devices(dtb: &[u8]) -> Passthrough {
     let mut p = Passthrough {
         regions: Vec::new(),
@@ -264,7 +263,7 @@ fn passthrough_devices(dtb: &[u8]) -> Passthrough {
     let Ok(f) = fdt::Fdt::new(dtb) else { return p };
     for n in f.all_nodes() {
         let Some(c) = n.compatible() else { continue };
-        if !c.all().any(|c| PASSTHROUGH.contains(&c)) {
+        if !c.all().any(|c| ALLOW.passes(c)) {
             continue;
         }
         if let Some(r) = n.reg().and_then(|mut r| r.next()) {

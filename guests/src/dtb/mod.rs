@@ -66,6 +66,23 @@ impl Allow {
         rtc: false,
         virtio_mmio: false,
     };
+
+    /// Whether a device with compatible string `c` is passed through under
+    /// this policy (its MMIO and interrupts then belong to the guest). The
+    /// same table decides what [`build`] puts in the guest DTB, so L0's
+    /// stage-2 mappings and the guest's DTB cannot disagree.
+    pub fn passes(&self, c: &str) -> bool {
+        match BY_COMPATIBLE
+            .iter()
+            .find(|(name, _)| *name == c)
+            .map(|(_, k)| *k)
+        {
+            Some(Class::Uart) => self.uart,
+            Some(Class::Rtc) => self.rtc,
+            Some(Class::VirtioMmio) => self.virtio_mmio,
+            _ => false,
+        }
+    }
 }
 
 /// The initial RAM disk the guest is told about: `[start, end)`.

@@ -852,3 +852,14 @@ fn dump_for_dtc() {
         }
     }
 }
+
+#[test]
+fn allow_passes_follows_the_class_table() {
+    assert!(Allow::ALL.passes("arm,pl011"));
+    assert!(Allow::ALL.passes("virtio,mmio"));
+    assert!(Allow::ALL.passes("arm,pl031"));
+    assert!(!Allow::NONE.passes("arm,pl011"));
+    assert!(!Allow::ALL.passes("arm,gic-v3"));
+    assert!(!Allow::ALL.passes("pci-host-ecam-generic"));
+    assert!(!Allow::ALL.passes("no,such-device"));
+}
