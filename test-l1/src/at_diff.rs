@@ -8,10 +8,11 @@
 //! Args: `at-diff [cases=N] [seed=S] [show=N]`.
 //!
 //! Not compared here, and why (tested on the host only):
-//! * EL2 and EL2&0 regimes with the MMU on: test-l1 itself runs at EL2 with
-//!   SCTLR_EL2.M = 0, which AT S1E2* and the EL2&0 regime use, so those ops
-//!   are compared in their MMU-off form (VA range and TBI checks, Device
-//!   attributes) only.
+//!
+//! The EL2 and EL2&0 regimes are compared both MMU-off (test-l1's own state)
+//! and MMU-on: half the states identity-map a one-page asm stub
+//! (`at_hw::at_el2_stub`) in their random EL2 tables, and the stub turns
+//! SCTLR_EL2.M on only around the AT instruction.
 //! * HCR_EL2.PTW: QEMU reports the stage-2 Permission fault at level 0
 //!   instead of the stage-2 leaf level, and faults even with stage 2 off.
 //! * SCTLR_EL2.EE (big-endian stage-2 tables): would make test-l1's own
@@ -66,6 +67,7 @@ struct Counts {
     s2_fault: u32,
     lvl_m1: u32,
     kinds: [u32; 5],
+    el2_mmu_on: u32,
 }
 
 fn arg(args: &str, key: &str, default: u64) -> u64 {
@@ -124,9 +126,29 @@ pub fn run(args: &str) -> u32 {
             vtcr_el2: at_gen::vtcr(r, &f),
             vttbr_el2: mem.ttb(),
         };
+        // Half the states run the EL2-regime ops with the EL2 MMU on.
+        let mmu_on = rng.pct(50);
+        let mut want_regs = want_regs;
+        if mmu_on {
+            want_regs.tcr_el2 = at_gen::tcr_el2_mmu_on(&mut rng, &f);
+            want_regs.ttbr0_el2 &= 0xffff_0000; // a clean TTB-pool region
+        }
         let hw = at_hw::program(&want_regs);
         mem.ds_any = (hw.tcr_el1 >> 59) & 1 == 1 || (hw.vtcr_el2 >> 32) & 1 == 1;
         mem.reset();
+        // The stub mapping depends on HCR_EL2.E2H (TCR_EL2 layout): one E2H
+        // value per MMU-on state.
+        let state_e2h = rng.pct(50);
+        if mmu_on {
+            if !mem.map_stub(hw.tcr_el2, state_e2h, hw.ttbr0_el2, &f, at_hw::stub_addr()) {
+                rt::println!(
+                    "at-diff: FAIL could not map the EL2 stub (tcr_el2={:#x})",
+                    hw.tcr_el2
+                );
+                return 1;
+            }
+            mem.ds_any |= (hw.tcr_el2 >> 32) & 1 == 1 || (hw.tcr_el2 >> 59) & 1 == 1;
+        }
 
         for _ in 0..16 {
             let r = &mut rng;
@@ -136,9 +158,9 @@ pub fn run(args: &str) -> u32 {
             hcr |= if r.pct(8) { HCR_DC } else { 0 };
             hcr |= if r.pct(25) { HCR_FWB } else { 0 };
             hcr |= if r.pct(10) { HCR_CD } else { 0 };
-            if r.pct(10) {
+            if (!mmu_on && r.pct(10)) || (mmu_on && state_e2h) {
                 hcr |= HCR_E2H;
-                if r.pct(50) {
+                if r.pct(if mmu_on { 40 } else { 50 }) {
                     hcr |= HCR_TGE;
                 }
             }
@@ -160,7 +182,11 @@ pub fn run(args: &str) -> u32 {
                 ttbr0_el1: hw.ttbr0_el1,
                 ttbr1_el1: hw.ttbr1_el1,
                 mair_el1: hw.mair_el1,
-                sctlr_el2,
+                sctlr_el2: if mmu_on && el2_regime {
+                    sctlr_el2 | 1
+                } else {
+                    sctlr_el2
+                },
                 tcr_el2: hw.tcr_el2,
                 ttbr0_el2: hw.ttbr0_el2,
                 ttbr1_el2: hw.ttbr1_el2,
@@ -188,7 +214,12 @@ pub fn run(args: &str) -> u32 {
                 qemu_assert += 1;
                 continue;
             }
-            let par = at_hw::at(op, va, hcr, pan);
+            let par = if mmu_on && el2_regime {
+                c.el2_mmu_on += 1;
+                at_hw::at_mmu_on(op, va, hcr, pan, sctlr_el2 | 1)
+            } else {
+                at_hw::at(op, va, hcr, pan)
+            };
             cases += 1;
             count(&mut c, op, &snap, par);
             if par == emu.0 {
@@ -292,7 +323,8 @@ fn report(c: &Counts, dropped: u64) {
         c.ok, c.fault, c.kinds[0], c.kinds[1], c.kinds[2], c.kinds[3], c.kinds[4], c.lvl_m1, c.s2_fault, c.ptw_fault, dropped
     );
     rt::println!(
-        "at-diff: features: stage2-on {} s1-mmu-off {} DS {} TG0 4K/16K/64K {}/{}/{} HA {} FWB {} E2H {} E2H+TGE {} PAN {} NV+NV1 {} EE {} TBI {}",
+        "at-diff: features: EL2-regime-mmu-on {} stage2-on {} s1-mmu-off {} DS {} TG0 4K/16K/64K {}/{}/{} HA {} FWB {} E2H {} E2H+TGE {} PAN {} NV+NV1 {} EE {} TBI {}",
+        c.el2_mmu_on,
         c.s2_on, c.s1_off, c.ds, c.g4, c.g16, c.g64, c.ha, c.fwb, c.e2h, c.vhe_tge, c.pan, c.nv, c.ee, c.tbi
     );
 }

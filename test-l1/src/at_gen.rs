@@ -324,3 +324,88 @@ pub fn va(rng: &mut Rng, tcr: u64, one_range: bool) -> u64 {
     }
     va
 }
+
+/// Where the stub's mapping keeps its own tables (one 64KB region per
+/// level, outside the random table pool).
+const STUB_TABLES: u64 = 0x5400_0000;
+
+impl LazyMem {
+    /// Defines the slot at `pa` (in scratch) to hold `v` for this case.
+    fn define(&mut self, pa: u64, v: u64) {
+        if !self.slots[..self.n].contains(&pa) && self.n < MAX_SLOTS {
+            self.slots[self.n] = pa;
+            self.n += 1;
+        }
+        // SAFETY: `pa` is an 8-byte aligned scratch address this test owns.
+        unsafe { core::ptr::write_volatile(pa as *mut u64, v) };
+    }
+
+    /// Identity-maps the 4KB page at `stub` through TTBR0 of the EL2 (or,
+    /// with `e2h`, EL2&0) regime described by `tcr`, as a level-3 page that
+    /// is read-only and executable at EL2, with plain table descriptors on
+    /// the way. The geometry follows Arm ARM D8.2 (start level from T0SZ and
+    /// the granule). Returns false if T0SZ cannot cover `stub`.
+    pub fn map_stub(&mut self, tcr: u64, e2h: bool, ttbr0: u64, f: &Features, stub: u64) -> bool {
+        let (stride, gbits) = match (tcr >> 14) & 3 {
+            1 => (13u32, 16u32),
+            2 => (11, 14),
+            _ => (9, 12),
+        };
+        let ds_bit = if e2h {
+            (tcr >> 59) & 1
+        } else {
+            (tcr >> 32) & 1
+        };
+        let ds = ds_bit == 1
+            && match gbits {
+                12 => f.lpa2_s1_4k,
+                14 => f.lpa2_s1_16k,
+                _ => false,
+            };
+        let tsz = (tcr & 0x3f) as u32;
+        let min = if ds || (gbits == 16 && f.lva) { 12 } else { 16 };
+        if tsz < min || tsz > 33 || (e2h && tcr & (1 << 7) != 0) {
+            return false;
+        }
+        let inputsize = 64 - tsz;
+        let mut level = 4 - ((inputsize - 4) / stride) as i32;
+        let mut shift = stride * (4 - level) as u32;
+        let mut indexmask = (1u64 << (inputsize - shift)) - 1;
+        let mut base = ttbr0 & ((1 << 48) - 1) & !indexmask;
+        let mut k = 0;
+        loop {
+            let slot = base | (((stub >> shift) & indexmask) & !7);
+            if !SCRATCH.contains(&slot) {
+                return false;
+            }
+            if level == 3 {
+                let mut d = (stub & !((1u64 << gbits) - 1)) | 0b11 | (1 << 10) | (2 << 6);
+                d |= self.rng.below(8) << 2; // AttrIndx
+                if !ds {
+                    d |= self.rng.below(4) << 8;
+                }
+                self.define(slot, d);
+                return true;
+            }
+            let next = STUB_TABLES + (k << 16);
+            k += 1;
+            self.define(slot, next | 0b11);
+            base = next;
+            level += 1;
+            shift = stride * (4 - level) as u32;
+            indexmask = (1u64 << (stride + 3)) - 1;
+        }
+    }
+}
+
+/// A TCR_EL2 for an EL2 MMU-on state: like [`tcr_el2`] but with T0SZ small
+/// enough for TTBR0_EL2 to cover test-l1 (at 0x4800_0000) and EPD0 clear.
+pub fn tcr_el2_mmu_on(rng: &mut Rng, f: &Features) -> u64 {
+    let mut t = tcr_el2(rng, f) & !0x3f & !(1 << 7);
+    let tg0 = (t >> 14) & 3;
+    // DS sits in different bits in the two layouts: only 64KB+LVA allows a
+    // T0SZ below 16 in both.
+    let min = if tg0 == 1 && f.lva { 12 } else { 16 };
+    t |= min + rng.below(33 - min + 1);
+    t
+}

@@ -189,3 +189,85 @@ pub fn install_vectors() {
     rt::sysreg::write!("VBAR_EL2", v);
     rt::sysreg::isb();
 }
+
+// The EL2 MMU-on stub: alone in a 4KB-aligned page, which each MMU-on state
+// identity-maps (read-only, executable at EL2) in its random EL2 tables.
+// Arguments: x0 = SCTLR_EL2 with M set, x1 = VA, x2 = HCR_EL2, x3 = index
+// of the op in `AtOp::ALL`, x4 = PSTATE.PAN. Returns PAR_EL1 in x0. It
+// touches no memory (and no stack), so nothing but the stub page needs a
+// mapping while the MMU is on; SCTLR_EL2, HCR_EL2 and PAN are restored.
+core::arch::global_asm!(
+    ".section .text.at_el2_stub, \"ax\"",
+    ".balign 4096",
+    ".global at_el2_stub",
+    "at_el2_stub:",
+    "mrs x9, sctlr_el2",
+    "mrs x10, hcr_el2",
+    "dsb sy",
+    "tlbi alle2",
+    "tlbi alle1",
+    "dsb sy",
+    "cbz x4, 1f",
+    ".inst 0xd500419f", // msr pan, #1
+    "1:",
+    "msr hcr_el2, x2",
+    "isb",
+    "msr sctlr_el2, x0",
+    "isb",
+    "adr x11, 2f",
+    "add x11, x11, x3, lsl #3",
+    "br x11",
+    "2:",
+    "sys #0, c7, c8, #2, x1", // S1E0R
+    "b 3f",
+    "sys #0, c7, c8, #3, x1", // S1E0W
+    "b 3f",
+    "sys #0, c7, c8, #0, x1", // S1E1R
+    "b 3f",
+    "sys #0, c7, c8, #1, x1", // S1E1W
+    "b 3f",
+    "sys #0, c7, c9, #0, x1", // S1E1RP
+    "b 3f",
+    "sys #0, c7, c9, #1, x1", // S1E1WP
+    "b 3f",
+    "sys #4, c7, c8, #0, x1", // S1E2R
+    "b 3f",
+    "sys #4, c7, c8, #1, x1", // S1E2W
+    "b 3f",
+    "sys #4, c7, c8, #6, x1", // S12E0R
+    "b 3f",
+    "sys #4, c7, c8, #7, x1", // S12E0W
+    "b 3f",
+    "sys #4, c7, c8, #4, x1", // S12E1R
+    "b 3f",
+    "sys #4, c7, c8, #5, x1", // S12E1W
+    "b 3f",
+    "3:",
+    "isb",
+    "mrs x0, par_el1",
+    "msr sctlr_el2, x9",
+    "isb",
+    "msr hcr_el2, x10",
+    ".inst 0xd500409f", // msr pan, #0
+    "isb",
+    "ret",
+    ".text",
+);
+
+extern "C" {
+    fn at_el2_stub(sctlr: u64, va: u64, hcr: u64, op: u64, pan: u64) -> u64;
+}
+
+/// The address of the EL2 MMU-on stub (its page must be identity-mapped).
+pub fn stub_addr() -> u64 {
+    at_el2_stub as *const () as u64
+}
+
+/// Runs `op` with the EL2 MMU on (SCTLR_EL2 = `sctlr_on`); returns PAR_EL1.
+pub fn at_mmu_on(op: AtOp, va: u64, hcr: u64, pan: bool, sctlr_on: u64) -> u64 {
+    let idx = AtOp::ALL.iter().position(|&o| o == op).unwrap_or(0) as u64;
+    // SAFETY: the stub only changes SCTLR_EL2/HCR_EL2/PAN (restored before
+    // it returns) and runs AT; the caller has identity-mapped its page in the
+    // EL2 tables TTBR0_EL2 points at, executable at EL2.
+    unsafe { at_el2_stub(sctlr_on, va, hcr, idx, u64::from(pan)) }
+}
