@@ -7,7 +7,7 @@
 //! Vector layout: Arm ARM D1.3.x "Exception vectors": 16 entries of 0x80
 //! bytes, table 2 KiB aligned; current EL with SP_EL0 at 0x000, with SP_ELx
 //! at 0x200, lower EL AArch64 at 0x400, AArch32 at 0x600; each group is
-//! Synchronous, IRQ, FIQ, SError.
+//! Synchronous, IRQ, FIQ, SError. IRQs from EL1 go to `irq::handle`.
 
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -143,11 +143,29 @@ core::arch::global_asm!(
     ".balign 0x80",
     ".if \\n == 0 || \\n == 4",
     "b 9f",
+    ".elseif \\n == 5",
+    "b 8f",
     ".else",
     "mov x0, #\\n",
     "b {unexpected}",
     ".endif",
     ".endr",
+    // IRQ from EL1 with SP_EL1: save the caller-saved registers, handle, ERET.
+    "8:",
+    "sub sp, sp, #176",
+    "stp x0, x1, [sp, #0]",
+    "stp x2, x3, [sp, #16]",
+    "stp x4, x5, [sp, #32]",
+    "stp x6, x7, [sp, #48]",
+    "stp x8, x9, [sp, #64]",
+    "stp x10, x11, [sp, #80]",
+    "stp x12, x13, [sp, #96]",
+    "stp x14, x15, [sp, #112]",
+    "stp x16, x17, [sp, #128]",
+    "stp x18, x29, [sp, #144]",
+    "str x30, [sp, #160]",
+    "bl {irq}",
+    "b 7f",
     "9:",
     "sub sp, sp, #176",
     "stp x0, x1, [sp, #0]",
@@ -162,6 +180,7 @@ core::arch::global_asm!(
     "stp x18, x29, [sp, #144]",
     "str x30, [sp, #160]",
     "bl {sync}",
+    "7:",
     "ldp x0, x1, [sp, #0]",
     "ldp x2, x3, [sp, #16]",
     "ldp x4, x5, [sp, #32]",
@@ -176,5 +195,6 @@ core::arch::global_asm!(
     "add sp, sp, #176",
     "eret",
     sync = sym el1_sync,
+    irq = sym crate::irq::handle,
     unexpected = sym el1_unexpected,
 );

@@ -13,6 +13,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod exceptions;
+mod irq;
 mod probe;
 
 use exceptions::Caught;
@@ -51,12 +52,12 @@ const EC_DABT_CUR: u64 = 0x25;
 const DFSC_SEA: u64 = 0x10;
 
 /// Counts failed checks and prints each verdict.
-struct Tally {
+pub struct Tally {
     failed: u32,
 }
 
 impl Tally {
-    fn verdict(&mut self, ok: bool) -> &'static str {
+    pub fn verdict(&mut self, ok: bool) -> &'static str {
         if ok {
             "ok"
         } else {
@@ -253,6 +254,7 @@ extern "C" fn main(dtb: u64) -> ! {
     hypercalls(&mut t);
     gicd(&mut t);
     l0_memory(&mut t);
+    irq::run(&mut t);
     let unexpected = exceptions::unexpected_count();
     if unexpected != 0 {
         rt::println!(

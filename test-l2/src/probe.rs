@@ -53,3 +53,11 @@ pub fn write8(addr: usize, v: u8) {
         core::arch::asm!("strb {v:w}, [{a}]", a = in(reg) addr, v = in(reg) u32::from(v), options(nostack, preserves_flags))
     };
 }
+
+/// 32-bit store.
+pub fn write32(addr: usize, v: u32) {
+    // SAFETY: as for `write64`.
+    unsafe {
+        core::arch::asm!("str {v:w}, [{a}]", a = in(reg) addr, v = in(reg) v, options(nostack, preserves_flags))
+    };
+}

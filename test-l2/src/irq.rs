@@ -1,0 +1,233 @@
+//! Interrupt checks through L0's virtual GIC: more SGIs pending than there
+//! are list registers, the EL1 virtual and physical timers, and an SGI to a
+//! second vCPU started with PSCI CPU_ON (which then turns itself off).
+//!
+//! The guest drives the GICv3 as on hardware: system-register CPU interface,
+//! distributor and redistributor MMIO (emulated by L0).
+
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use rt::psci::{fid, Conduit};
+
+/// GICv3 frames on QEMU virt (the guest DTB describes the same addresses).
+const GICD: usize = 0x0800_0000;
+const GICR: usize = 0x080A_0000;
+const GICR_FRAME: usize = 0x2_0000;
+const GICR_WAKER: usize = 0x14;
+const GICR_SGI_ISENABLER0: usize = 0x1_0100;
+const GICD_CTLR_ARE_G1: u32 = (1 << 4) | (1 << 1);
+/// INTIDs: the EL1 virtual timer PPI and the EL1 physical timer PPI.
+const VTIMER: u32 = 27;
+const PTIMER: u32 = 30;
+/// SGIs used by the burst check (more than the 4 list registers) and the
+/// cross-vCPU check.
+const BURST: core::ops::RangeInclusive<u32> = 1..=8;
+const CROSS_SGI: u32 = 5;
+const SPURIOUS: u32 = 1020;
+
+/// Interrupts taken, by INTID (below 32), per vCPU.
+static SEEN: [[AtomicU32; 32]; 2] = [const { [const { AtomicU32::new(0) }; 32] }; 2];
+static SECONDARY_READY: AtomicBool = AtomicBool::new(false);
+
+fn cpu() -> usize {
+    (rt::sysreg::read!("MPIDR_EL1") & 0xff) as usize % 2
+}
+
+fn seen(cpu: usize, i: u32) -> u32 {
+    SEEN[cpu][i as usize].load(Ordering::SeqCst)
+}
+
+/// Acknowledges and handles every pending interrupt (called from the IRQ vector).
+pub fn handle() {
+    let c = cpu();
+    loop {
+        let i = rt::sysreg::read!("ICC_IAR1_EL1") as u32 & 0xff_ffff;
+        if i >= SPURIOUS {
+            return;
+        }
+        match i {
+            // Level-triggered timers: silence the source before EOI.
+            VTIMER => rt::sysreg::write!("CNTV_CTL_EL0", 0),
+            PTIMER => rt::sysreg::write!("CNTP_CTL_EL0", 0),
+            _ => {}
+        }
+        if i < 32 {
+            SEEN[c][i as usize].fetch_add(1, Ordering::SeqCst);
+        }
+        rt::sysreg::write!("ICC_EOIR1_EL1", u64::from(i));
+    }
+}
+
+fn irqs_on() {
+    // SAFETY: unmasking IRQs at EL1; the vector table handles them.
+    unsafe { core::arch::asm!("msr daifclr, #2", options(nostack)) };
+}
+fn irqs_off() {
+    // SAFETY: masking IRQs has no memory effect.
+    unsafe { core::arch::asm!("msr daifset, #2", options(nostack)) };
+}
+
+fn now() -> u64 {
+    rt::sysreg::isb();
+    rt::sysreg::read!("CNTVCT_EL0")
+}
+
+/// Spins until `cond` holds or `ms` milliseconds pass; true if it held.
+fn wait_for(ms: u64, cond: impl Fn() -> bool) -> bool {
+    let end = now() + rt::sysreg::read!("CNTFRQ_EL0") / 1000 * ms;
+    while now() < end {
+        if cond() {
+            return true;
+        }
+        core::hint::spin_loop();
+    }
+    cond()
+}
+
+/// This vCPU's GIC: CPU interface on, its redistributor awake, SGIs and the
+/// two timer PPIs enabled.
+fn init_this_cpu() {
+    rt::sysreg::write!("ICC_SRE_EL1", rt::sysreg::read!("ICC_SRE_EL1") | 1);
+    rt::sysreg::isb();
+    rt::sysreg::write!("ICC_PMR_EL1", 0xff);
+    rt::sysreg::write!("ICC_BPR1_EL1", 0);
+    rt::sysreg::write!("ICC_CTLR_EL1", 0);
+    rt::sysreg::write!("ICC_IGRPEN1_EL1", 1);
+    rt::sysreg::isb();
+    let r = GICR + cpu() * GICR_FRAME;
+    crate::probe::write32(r + GICR_WAKER, 0);
+    crate::probe::write32(
+        r + GICR_SGI_ISENABLER0,
+        0xffff | (1 << VTIMER) | (1 << PTIMER),
+    );
+}
+
+/// ICC_SGI1R_EL1 value sending SGI `intid` to the vCPU with Aff0 = `target` (Aff1-3 = 0).
+fn sgi1r(intid: u32, target: usize) -> u64 {
+    (u64::from(intid) << 24) | (1 << target)
+}
+
+fn burst(t: &mut crate::Tally) {
+    let c = cpu();
+    irqs_off();
+    for i in BURST {
+        rt::sysreg::write!("ICC_SGI1R_EL1", sgi1r(i, c));
+    }
+    rt::sysreg::isb();
+    let early = BURST.map(|i| seen(c, i)).sum::<u32>();
+    irqs_on();
+    let all = wait_for(200, || BURST.clone().all(|i| seen(c, i) >= 1));
+    irqs_off();
+    let n = BURST.count() as u32;
+    let taken = BURST.map(|i| seen(c, i)).sum::<u32>();
+    let ok = early == 0 && all && taken == n;
+    rt::println!(
+        "test-l2: irq sgi-burst sent {n} (more than the list registers), taken {taken} {}",
+        t.verdict(ok)
+    );
+}
+
+fn timer(t: &mut crate::Tally, name: &str, intid: u32, arm: fn(u64)) {
+    let c = cpu();
+    let ticks = rt::sysreg::read!("CNTFRQ_EL0") / 1000;
+    let mut got = 0;
+    for _ in 0..3 {
+        let before = seen(c, intid);
+        arm(ticks);
+        irqs_on();
+        if wait_for(200, || seen(c, intid) > before) {
+            got += 1;
+        }
+        irqs_off();
+    }
+    rt::println!(
+        "test-l2: irq {name} timer fired {got}/3 {}",
+        t.verdict(got == 3)
+    );
+}
+
+fn arm_vtimer(ticks: u64) {
+    rt::sysreg::write!("CNTV_CVAL_EL0", now() + ticks);
+    rt::sysreg::write!("CNTV_CTL_EL0", 1);
+}
+fn arm_ptimer(ticks: u64) {
+    rt::sysreg::isb();
+    rt::sysreg::write!("CNTP_CVAL_EL0", rt::sysreg::read!("CNTPCT_EL0") + ticks);
+    rt::sysreg::write!("CNTP_CTL_EL0", 1);
+}
+
+#[repr(C, align(16))]
+struct Stack([u8; 16 * 1024]);
+static mut SECONDARY_STACK: Stack = Stack([0; 16 * 1024]);
+
+core::arch::global_asm!(
+    ".section .text.secondary, \"ax\"",
+    ".global test_l2_secondary",
+    "test_l2_secondary:",
+    "mov sp, x0",
+    "bl {main}",
+    "b .",
+    main = sym secondary_main,
+);
+
+extern "C" fn secondary_main() -> ! {
+    crate::exceptions::install();
+    init_this_cpu();
+    SECONDARY_READY.store(true, Ordering::SeqCst);
+    irqs_on();
+    let got = wait_for(500, || seen(1, CROSS_SGI) > 0);
+    irqs_off();
+    rt::println!("test-l2: vcpu1 took sgi {CROSS_SGI}: {got}, calling CPU_OFF");
+    rt::psci::call(Conduit::Hvc, fid::CPU_OFF, 0, 0, 0);
+    rt::println!("test-l2: vcpu1 CPU_OFF returned BAD");
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+fn affinity(target: u64) -> i64 {
+    rt::psci::call(Conduit::Hvc, fid::AFFINITY_INFO, target, 0, 0) as i64
+}
+
+fn cross_vcpu(t: &mut crate::Tally) {
+    extern "C" {
+        fn test_l2_secondary();
+    }
+    let again = rt::psci::call(Conduit::Hvc, fid::CPU_ON, 0, 0, 0) as i64;
+    rt::println!(
+        "test-l2: psci cpu_on(self) = {again} {}",
+        t.verdict(again == rt::psci::ret::ALREADY_ON)
+    );
+    let off = affinity(1);
+    let top = core::ptr::addr_of_mut!(SECONDARY_STACK) as u64 + 16 * 1024;
+    let r = rt::psci::call(
+        Conduit::Hvc,
+        fid::CPU_ON,
+        1,
+        test_l2_secondary as *const () as u64,
+        top,
+    ) as i64;
+    let ready = r == 0 && wait_for(500, || SECONDARY_READY.load(Ordering::SeqCst));
+    let on = affinity(1);
+    rt::println!(
+        "test-l2: psci cpu_on(1) = {r}, affinity before {off} after {on}, vcpu1 ready {ready} {}",
+        t.verdict(off == 1 && r == 0 && ready && on == 0)
+    );
+    rt::sysreg::write!("ICC_SGI1R_EL1", sgi1r(CROSS_SGI, 1));
+    rt::sysreg::isb();
+    let got = wait_for(500, || seen(1, CROSS_SGI) > 0);
+    let gone = wait_for(500, || affinity(1) == 1);
+    rt::println!(
+        "test-l2: irq cross-vcpu sgi taken {got}, vcpu1 off again {gone} {}",
+        t.verdict(got && gone)
+    );
+}
+
+/// Runs the interrupt checks.
+pub fn run(t: &mut crate::Tally) {
+    crate::probe::write32(GICD, GICD_CTLR_ARE_G1);
+    init_this_cpu();
+    burst(t);
+    timer(t, "virtual", VTIMER, arm_vtimer);
+    timer(t, "physical", PTIMER, arm_ptimer);
+    cross_vcpu(t);
+}
