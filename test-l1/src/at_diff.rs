@@ -5,7 +5,7 @@
 //! case then picks an AT operation, a VA, HCR_EL2 bits and PSTATE.PAN, runs
 //! the emulator first (which invents the walked descriptors in the scratch
 //! area, see `at_gen`) and then the instruction, and compares PAR_EL1.
-//! Args: `at-diff [cases=N] [seed=S] [show=N]`.
+//! Args: `at-diff [cases=N] [seed=S] [show=N] [ptw=1]`.
 //!
 //! Not compared here, and why (tested on the host only):
 //!
@@ -35,6 +35,7 @@ use at_hw::HwRegs;
 
 const HCR_RW: u64 = 1 << 31;
 const HCR_VM: u64 = 1 << 0;
+const HCR_PTW: u64 = 1 << 2;
 const HCR_DC: u64 = 1 << 12;
 const HCR_TGE: u64 = 1 << 27;
 const HCR_CD: u64 = 1 << 32;
@@ -90,6 +91,8 @@ pub fn run(args: &str) -> u32 {
     let want = arg(args, "cases", 12_000);
     let seed = arg(args, "seed", 0x5eed_a7d1_ff00_0001);
     let show = arg(args, "show", 20);
+    // ptw=1 also sets HCR_EL2.PTW (known to differ: see the module doc).
+    let ptw = arg(args, "ptw", 0) == 1;
     let mmfr0: u64 = rt::sysreg::read!("ID_AA64MMFR0_EL1");
     let mmfr1: u64 = rt::sysreg::read!("ID_AA64MMFR1_EL1");
     let mmfr2: u64 = rt::sysreg::read!("ID_AA64MMFR2_EL1");
@@ -166,6 +169,9 @@ pub fn run(args: &str) -> u32 {
             }
             if r.pct(8) {
                 hcr |= HCR_NV | HCR_NV1;
+            }
+            if ptw && r.pct(30) {
+                hcr |= HCR_PTW;
             }
             let pan = r.pct(40);
             let hcr = at_hw::probe_hcr(hcr);
