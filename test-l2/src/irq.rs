@@ -23,6 +23,21 @@ const PTIMER: u32 = 30;
 const BURST: core::ops::RangeInclusive<u32> = 1..=8;
 const CROSS_SGI: u32 = 5;
 const SPURIOUS: u32 = 1020;
+/// The PL031 RTC L0 passes through (QEMU virt: 0x0901_0000, SPI 2 = INTID 34),
+/// and its registers (PrimeCell PL031 TRM 3.3): data, match, control,
+/// interrupt mask, interrupt clear.
+const RTC: usize = 0x0901_0000;
+const RTC_DR: usize = 0x00;
+const RTC_MR: usize = 0x04;
+const RTC_CR: usize = 0x0C;
+const RTC_IMSC: usize = 0x10;
+const RTC_ICR: usize = 0x1C;
+const RTC_INTID: u32 = 34;
+/// GICD registers used to give the RTC's SPI to vCPU 0.
+const GICD_ISENABLER: usize = 0x100;
+const GICD_IROUTER: usize = 0x6000;
+/// Interrupts taken at or above 32 (SPIs), counted apart.
+static SPI_SEEN: AtomicU32 = AtomicU32::new(0);
 
 /// Interrupts taken, by INTID (below 32), per vCPU.
 static SEEN: [[AtomicU32; 32]; 2] = [const { [const { AtomicU32::new(0) }; 32] }; 2];
@@ -48,6 +63,11 @@ pub fn handle() {
             // Level-triggered timers: silence the source before EOI.
             VTIMER => rt::sysreg::write!("CNTV_CTL_EL0", 0),
             PTIMER => rt::sysreg::write!("CNTP_CTL_EL0", 0),
+            RTC_INTID => {
+                crate::probe::write32(RTC + RTC_IMSC, 0);
+                crate::probe::write32(RTC + RTC_ICR, 1);
+                SPI_SEEN.fetch_add(1, Ordering::SeqCst);
+            }
             _ => {}
         }
         if i < 32 {
@@ -222,6 +242,29 @@ fn cross_vcpu(t: &mut crate::Tally) {
     );
 }
 
+/// A passed-through device interrupt end to end: the PL031's alarm (match
+/// register one second ahead) raises SPI 34, which L0 injects hardware-linked.
+fn rtc_alarm(t: &mut crate::Tally) {
+    crate::probe::write64(GICD + GICD_IROUTER + 8 * RTC_INTID as usize, 0);
+    crate::probe::write32(
+        GICD + GICD_ISENABLER + 4 * (RTC_INTID as usize / 32),
+        1 << (RTC_INTID % 32),
+    );
+    crate::probe::write32(RTC + RTC_CR, 1);
+    crate::probe::write32(RTC + RTC_ICR, 1);
+    let before = SPI_SEEN.load(Ordering::SeqCst);
+    let now_s = crate::probe::read32(RTC + RTC_DR);
+    crate::probe::write32(RTC + RTC_MR, now_s.wrapping_add(1));
+    crate::probe::write32(RTC + RTC_IMSC, 1);
+    irqs_on();
+    let got = wait_for(3000, || SPI_SEEN.load(Ordering::SeqCst) > before);
+    irqs_off();
+    rt::println!(
+        "test-l2: irq rtc alarm (passed-through SPI {RTC_INTID}) taken {got} {}",
+        t.verdict(got)
+    );
+}
+
 /// Runs the interrupt checks.
 pub fn run(t: &mut crate::Tally) {
     crate::probe::write32(GICD, GICD_CTLR_ARE_G1);
@@ -230,4 +273,5 @@ pub fn run(t: &mut crate::Tally) {
     timer(t, "virtual", VTIMER, arm_vtimer);
     timer(t, "physical", PTIMER, arm_ptimer);
     cross_vcpu(t);
+    rtc_alarm(t);
 }
