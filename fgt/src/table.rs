@@ -202,7 +202,7 @@ table! {
     "ZCR_EL1" 3,0,1,2,0 RW none [Tz RW];
     "TRFCR_EL1" 3,0,1,2,1 RW dfgw(TRFCR_EL1) [Ttrf RW];
     "TRCITECR_EL1" 3,0,1,2,3 RW dfg2(nTRCITECR_EL1) [Ttrf RW];
-    "SMPRI_EL1" 3,0,1,2,4 RW fg(nSMPRI_EL1) [Tsm RW];
+    "SMPRI_EL1" 3,0,1,2,4 RW fg(nSMPRI_EL1) [];
     "SMCR_EL1" 3,0,1,2,6 RW none [Tsm RW];
     // ---- Translation, PAuth keys, GCS (CRn=2) ---------------------------------------
     "TTBR0_EL1" 3,0,2,0,0 RW fg(TTBR0_EL1) [Tvm W, Trvm R];
@@ -505,10 +505,10 @@ table! {
     "AT S1E1RP" 1,0,7,9,0 I fgi(ATS1E1RP) [At W];
     "AT S1E1WP" 1,0,7,9,1 I fgi(ATS1E1WP) [At W];
     "AT S1E1A" 1,0,7,9,2 I fgi(ATS1E1A) [At W];
-    "CFP RCTX" 1,3,7,3,4 I fgi(CFPRCTX) [];
-    "DVP RCTX" 1,3,7,3,5 I fgi(DVPRCTX) [];
-    "COSP RCTX" 1,3,7,3,6 I fgi(COSPRCTX) [];
-    "CPP RCTX" 1,3,7,3,7 I fgi(CPPRCTX) [];
+    "CFP RCTX" 1,3,7,3,4 I fgi(CFPRCTX) [Nv W];
+    "DVP RCTX" 1,3,7,3,5 I fgi(DVPRCTX) [Nv W];
+    "COSP RCTX" 1,3,7,3,6 I fgi(COSPRCTX) [Nv W];
+    "CPP RCTX" 1,3,7,3,7 I fgi(CPPRCTX) [Nv W];
     "BRB IALL" 1,1,7,2,4 I fgi(nBRBIALL) [];
     "BRB INJ" 1,1,7,2,5 I fgi(nBRBINJ) [];
     "GCSPUSHM" 1,3,7,7,0 I fgi(nGCSPUSHM_EL1) [];

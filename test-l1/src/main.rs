@@ -8,6 +8,8 @@
 use rt::psci::Conduit;
 
 mod at_diff;
+mod el1;
+mod exc;
 mod fgt_diff;
 
 rt::entry!(main);
