@@ -6,7 +6,7 @@ use crate::attrs::{combine, par_shareability};
 use crate::features::Features;
 use crate::s1::{self, Regime, S1Config};
 use crate::s2::{self, hcr, S2Config};
-use crate::{Access, DescReader, Fault, Va};
+use crate::{Access, DescReader, DescUpdate, Fault, Va};
 
 /// An `AT` operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -197,6 +197,40 @@ impl Par {
 /// A synchronous External abort on the walk is reported in PAR_EL1 here;
 /// hardware may instead take a Data Abort (Arm ARM D8.16.1).
 pub fn emulate<M: DescReader + ?Sized>(op: AtOp, va: Va, r: &RegSnapshot, mem: &mut M) -> Par {
+    emulate_detailed(op, va, r, mem).par
+}
+
+/// The full outcome of an `AT`: PAR_EL1 and the descriptor writes a
+/// FEAT_HAFDBS implementation performs on the way (the stage-1 leaf, then
+/// the stage-2 leaf of the final IPA). Updates of stage-2 descriptors used
+/// only to translate stage-1 table addresses are not listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AtResult {
+    /// PAR_EL1.
+    pub par: Par,
+    /// Hardware descriptor updates, in the order they happen.
+    pub updates: [Option<DescUpdate>; 2],
+}
+
+/// Like [`emulate`], also returning the descriptor updates.
+pub fn emulate_detailed<M: DescReader + ?Sized>(
+    op: AtOp,
+    va: Va,
+    r: &RegSnapshot,
+    mem: &mut M,
+) -> AtResult {
+    let mut updates = [None, None];
+    let par = emulate_inner(op, va, r, mem, &mut updates);
+    AtResult { par, updates }
+}
+
+fn emulate_inner<M: DescReader + ?Sized>(
+    op: AtOp,
+    va: Va,
+    r: &RegSnapshot,
+    mem: &mut M,
+    updates: &mut [Option<DescUpdate>; 2],
+) -> Par {
     let h = effective_hcr(r.hcr_el2);
     let e20 = h & (hcr::E2H | hcr::TGE) == hcr::E2H | hcr::TGE;
     let nv_nv1 = h & (hcr::NV | hcr::NV1) == hcr::NV | hcr::NV1;
@@ -278,6 +312,7 @@ pub fn emulate<M: DescReader + ?Sized>(op: AtOp, va: Va, r: &RegSnapshot, mem: &
         Ok(t) => t,
         Err(f) => return Par::fault(&f),
     };
+    updates[0] = t1.update;
     if !(two && s2on) {
         return Par::success(t1.oa, t1.attr, t1.sh);
     }
@@ -285,6 +320,7 @@ pub fn emulate<M: DescReader + ?Sized>(op: AtOp, va: Va, r: &RegSnapshot, mem: &
         Ok(t) => t,
         Err(f) => return Par::fault(&f),
     };
+    updates[1] = t2.update;
     // HCR_EL2.DC: stage 1 is Normal WB Non-shareable (Tagged kept).
     let (a1, sh1) = if h & hcr::DC != 0 {
         (if t1.attr == 0xf0 { 0xf0 } else { 0xff }, 0)

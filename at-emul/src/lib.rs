@@ -33,7 +33,7 @@ pub mod s1;
 pub mod s2;
 mod walk;
 
-pub use at::{emulate, AtOp, Par, RegSnapshot};
+pub use at::{emulate, emulate_detailed, AtOp, AtResult, Par, RegSnapshot};
 pub use features::Features;
 
 /// A virtual address (stage-1 input).
@@ -192,6 +192,15 @@ impl Fault {
                 }
             }
         }
+    }
+
+    /// The low ISS bits of a Data Abort (ESR_ELx.ISS with EC 0x24/0x25) for
+    /// this fault: DFSC[5:0], WnR[6] and S1PTW[7] (Arm ARM D24.2.40, ISS
+    /// encoding for a Data Abort). `write` is whether the access was a write;
+    /// the caller adds ISV/SAS/SRT etc. when it has a syndrome to report.
+    #[must_use]
+    pub const fn dabt_iss(&self, write: bool) -> u32 {
+        (self.fsc() as u32) | ((write as u32) << 6) | ((self.s1ptw as u32) << 7)
     }
 
     /// The HPFAR_EL2 value for a stage-2 fault: FIPA (bits [47:4]) holds

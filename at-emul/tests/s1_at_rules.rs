@@ -655,3 +655,40 @@ fn at_s1e0_uses_el0_permissions() {
     let p = emulate(AtOp::S1E0R, Va(va), &snap(), &mut m);
     assert_eq!((p.0 & 1, (p.0 >> 1) & 0x3f), (1, 0b00_1111));
 }
+
+#[test]
+fn fault_dabt_iss_has_dfsc_wnr_s1ptw() {
+    let f = at_emul::Fault {
+        kind: FaultKind::Translation,
+        level: 1,
+        stage2: true,
+        s1ptw: true,
+        ipa: None,
+    };
+    assert_eq!(f.dabt_iss(true), 0b00_0101 | (1 << 6) | (1 << 7));
+}
+
+#[test]
+fn at_detailed_reports_the_access_flag_update_of_both_stages() {
+    let va = 0x1000u64;
+    let mut m = Mem::new();
+    s2_identity(&mut m);
+    let s2leaf = 0x4000_0000 | BLOCK | (3 << 6) | (0xf << 2); // AF = 0
+    m.set(S2ROOT + 8, s2leaf);
+    let s1leaf = 0x4500_0000 | PAGE; // AF = 0
+    page39(&mut m, ROOT, va, s1leaf);
+    let s = RegSnapshot {
+        tcr_el1: TCR39 | (1 << 39),
+        vtcr_el2: snap().vtcr_el2 | (1 << 21),
+        ..snap()
+    };
+    let r = at_emul::emulate_detailed(AtOp::S12E1R, Va(va), &s, &mut m);
+    assert_eq!(r.par.0 & 1, 0);
+    let u1 = r.updates[0].unwrap();
+    assert_eq!(
+        (u1.pa.0, u1.new),
+        (T3 + ix(va, 3, Granule::K4) * 8, s1leaf | AF)
+    );
+    let u2 = r.updates[1].unwrap();
+    assert_eq!((u2.pa.0, u2.new), (S2ROOT + 8, s2leaf | AF));
+}

@@ -4,7 +4,9 @@
 //! Each state programs random EL1/EL2/stage-2 translation registers; each
 //! case then picks an AT operation, a VA, HCR_EL2 bits and PSTATE.PAN, runs
 //! the emulator first (which invents the walked descriptors in the scratch
-//! area, see `at_gen`) and then the instruction, and compares PAR_EL1.
+//! area, see `at_gen`) and then the instruction, and compares PAR_EL1. The
+//! descriptor writes the emulator predicts (FEAT_HAFDBS: AF set, dirty
+//! state) must also be in memory after the instruction.
 //! Args: `at-diff [cases=N] [seed=S] [show=N] [ptw=1]`.
 //!
 //! Not compared here, and why (tested on the host only):
@@ -88,7 +90,7 @@ fn op_index(op: AtOp) -> usize {
 
 /// Runs the test; returns the exit code (0 = pass).
 pub fn run(args: &str) -> u32 {
-    let want = arg(args, "cases", 12_000);
+    let want = arg(args, "cases", 50_000);
     let seed = arg(args, "seed", 0x5eed_a7d1_ff00_0001);
     let show = arg(args, "show", 20);
     // ptw=1 also sets HCR_EL2.PTW (known to differ: see the module doc).
@@ -112,6 +114,7 @@ pub fn run(args: &str) -> u32 {
     let mut c = Counts::default();
     let (mut cases, mut agree, mut differ, mut dropped, mut qemu_assert) =
         (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut updates = 0u64;
 
     while cases < want {
         // A new register state.
@@ -204,7 +207,8 @@ pub fn run(args: &str) -> u32 {
                 features: f,
             };
             mem.escaped = false;
-            let emu = at_emul::emulate(op, Va(va), &snap, &mut mem);
+            let detail = at_emul::emulate_detailed(op, Va(va), &snap, &mut mem);
+            let emu = detail.par;
             if mem.escaped {
                 dropped += 1;
                 continue;
@@ -228,7 +232,26 @@ pub fn run(args: &str) -> u32 {
             };
             cases += 1;
             count(&mut c, op, &snap, par);
-            if par == emu.0 {
+            // The hardware's AF/dirty writes must be the predicted ones.
+            let mut upd_ok = true;
+            for u in detail.updates.iter().flatten() {
+                updates += 1;
+                // SAFETY: the emulator read this descriptor from scratch RAM
+                // (an escaped case never gets here); the hardware may have
+                // written it, hence volatile.
+                let now = unsafe { core::ptr::read_volatile(u.pa.0 as *const u64) };
+                if now != u.new {
+                    upd_ok = false;
+                    rt::println!(
+                        "at-diff: UPDATE op={} va={va:#x} desc@{:#x} old={:#x} predicted={:#x} memory={now:#x}",
+                        op.name(),
+                        u.pa.0,
+                        u.old,
+                        u.new
+                    );
+                }
+            }
+            if par == emu.0 && upd_ok {
                 agree += 1;
             } else {
                 differ += 1;
@@ -244,6 +267,9 @@ pub fn run(args: &str) -> u32 {
         }
     }
     report(&c, dropped);
+    rt::println!(
+        "at-diff: {updates} hardware descriptor updates (AF/dirty) predicted and found in memory"
+    );
     rt::println!(
         "at-diff: {qemu_assert} S12 cases with a stage-2 Permission fault skipped (QEMU assertion)"
     );

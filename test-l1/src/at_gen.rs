@@ -23,7 +23,11 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Rng(seed | 1)
+        // splitmix64 finaliser, so that nearby seeds give unrelated streams.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Rng((z ^ (z >> 31)) | 1)
     }
     pub fn next(&mut self) -> u64 {
         let mut x = self.0;
@@ -99,7 +103,7 @@ impl LazyMem {
         };
         let mut d = ty | self.oa(pool);
         d |= self.rng.next() & 0xffc; // AttrIndx, NS, AP, SH, AF, nG
-        if self.rng.pct(92) {
+        if self.rng.pct(84) {
             d |= 1 << 10;
         } else {
             d &= !(1 << 10);
@@ -110,6 +114,7 @@ impl LazyMem {
         for b in 50..59 {
             d |= self.rng.bit(20) << b;
         }
+        d |= self.rng.bit(35) << 51; // DBM, for more dirty-state updates
         for b in 59..64 {
             d |= self.rng.bit(10) << b;
         }
