@@ -123,12 +123,6 @@ pub struct RegSnapshot {
     pub features: Features,
 }
 
-impl Default for Features {
-    fn default() -> Self {
-        Features::QEMU_MAX
-    }
-}
-
 /// The effective HCR_EL2 for translation purposes: with TGE, PTW reads as 0,
 /// and with TGE and E2H also VM, DC and CD (Arm ARM D24.2, HCR_EL2 field
 /// descriptions, "behaves as 0 for all purposes other than a direct read").

@@ -84,6 +84,13 @@ impl Features {
     }
 }
 
+impl Default for Features {
+    /// [`Features::QEMU_MAX`], the reference hardware of this project.
+    fn default() -> Self {
+        Features::QEMU_MAX
+    }
+}
+
 /// Decodes a PARange / {I}PS encoding to a number of bits (Arm ARM D24.2,
 /// ID_AA64MMFR0_EL1.PARange); 7 and above read as 52.
 #[must_use]
