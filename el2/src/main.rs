@@ -180,7 +180,8 @@ extern "C" fn primary_main(dtb: u64) -> ! {
     logger::init(false);
     match boot(dtb) {
         Ok((entry, arg0)) => {
-            vcpu::configure_el2(vm::get().stage2.vttbr());
+            let s2 = &vm::get().stage2;
+            vcpu::configure_el2(s2.vttbr(), s2.vtcr());
             log::info!("entering guest at {entry:#x} (x0 = {arg0:#x})");
             let mut v = vcpu::Vcpu::new(0, entry, arg0);
             vcpu::run(&mut v)

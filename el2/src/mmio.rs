@@ -10,6 +10,11 @@ use crate::vgic::{self, Access};
 const LOG_LIMIT: u32 = 32;
 static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
+/// Whether a guest fault is still worth a log line (the first LOG_LIMIT are).
+pub fn should_log() -> bool {
+    LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT
+}
+
 /// HPFAR_EL2.FIPA holds IPA[51:12] in bits [43:4] (D24.2.57).
 fn fault_ipa(hpfar: u64, far: u64) -> u64 {
     ((hpfar & 0x0fff_ffff_fff0) << 8) | (far & 0xfff)
@@ -59,7 +64,7 @@ pub fn data_abort(vcpu: &mut Vcpu, esr: Esr) {
         }
         _ => {
             exits::count(vcpu.index, ExitReason::DabtFault);
-            if LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT {
+            if should_log() {
                 log::warn!(
                     "guest {} at IPA {ipa:#x} (VA {far:#x}, pc {:#x}, DFSC {:#x}){}: not guest memory, external abort injected",
                     if da.write { "write" } else { "read" },

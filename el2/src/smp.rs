@@ -52,7 +52,7 @@ extern "C" fn secondary_main() -> ! {
         stop_this_cpu();
     };
     crate::cpu_init(mpidr);
-    vcpu::configure_el2(vm.stage2.vttbr());
+    vcpu::configure_el2(vm.stage2.vttbr(), vm.stage2.vtcr());
     let (entry, ctx) = vm.boot_args[idx].lock().take().unwrap_or((0, 0));
     vm.power[idx].store(VcpuPower::On as u8, Ordering::Release);
     log::debug!("vcpu{idx} on at {entry:#x}");

@@ -111,7 +111,7 @@ impl Vcpu {
 }
 
 /// Programs this CPU's EL2 controls for running the guest at EL1.
-pub fn configure_el2(vttbr: u64) {
+pub fn configure_el2(vttbr: u64, vtcr: u64) {
     let midr = rt::sysreg::read!("MIDR_EL1");
     let mpidr = rt::sysreg::read!("MPIDR_EL1");
     let pmcr_n = (rt::sysreg::read!("PMCR_EL0") >> 11) & 0x1f;
@@ -133,7 +133,7 @@ pub fn configure_el2(vttbr: u64) {
     if (rt::sysreg::read!("ID_AA64MMFR1_EL1") >> 40) & 0xf != 0 {
         rt::sysreg::write!("S3_4_C1_C2_2", HCRX_GUEST);
     }
-    rt::sysreg::write!("VTCR_EL2", crate::stage2::VTCR);
+    rt::sysreg::write!("VTCR_EL2", vtcr);
     rt::sysreg::write!("VTTBR_EL2", vttbr);
     rt::sysreg::write!("HCR_EL2", HCR_GUEST);
     rt::sysreg::isb();

@@ -26,6 +26,8 @@ pub enum VcpuPower {
 
 /// Where the guest DTB goes: the start of guest RAM (2 MiB reserved for it).
 const GUEST_DTB_MAX: u64 = 2 << 20;
+/// The guest's VMID (one VM today; nested guests will get their own).
+const VMID: u16 = 1;
 /// Which devices the guest gets: their MMIO is mapped at stage 2, their
 /// interrupts are the guest's, and `guests::dtb` describes them.
 const ALLOW: guests::dtb::Allow = guests::dtb::Allow::ALL;
@@ -81,7 +83,7 @@ pub enum SetupError {
     Place(image::PlaceError),
     Dtb(guests::dtb::DtbError),
     DtbTooLarge(usize),
-    NoMemory,
+    Stage2(crate::stage2::MapError),
 }
 
 impl fmt::Display for SetupError {
@@ -118,7 +120,7 @@ impl fmt::Display for SetupError {
             SetupError::DtbTooLarge(n) => {
                 write!(f, "guest DTB is {n} bytes, more than {GUEST_DTB_MAX}")
             }
-            SetupError::NoMemory => write!(f, "L0 ran out of memory building stage 2"),
+            SetupError::Stage2(e) => write!(f, "cannot build the guest's stage 2: {e:?}"),
         }
     }
 }
@@ -204,9 +206,10 @@ pub fn setup(
     // SAFETY: the first 2 MiB of guest RAM are reserved for the DTB (kept out of `place`).
     unsafe { core::ptr::copy_nonoverlapping(dtb.as_ptr(), dtb_range.base as *mut u8, dtb.len()) };
 
-    let mut s2 = Stage2::new(1).map_err(|_| SetupError::NoMemory)?;
+    let parange = rt::sysreg::read!("ID_AA64MMFR0_EL1") & 0xf;
+    let mut s2 = Stage2::new(VMID, parange).map_err(SetupError::Stage2)?;
     s2.map(ram.base, ram.base, ram.size, MemType::Ram)
-        .map_err(|_| SetupError::NoMemory)?;
+        .map_err(SetupError::Stage2)?;
     let pt = passthrough_devices(host_dtb);
     let page = mm::PAGE_SIZE as u64;
     for &(base, size) in &pt.regions {
@@ -214,7 +217,7 @@ pub fn setup(
         let start = base & !(page - 1);
         let end = (base + size).next_multiple_of(page);
         s2.map(start, start, end - start, MemType::Device)
-            .map_err(|_| SetupError::NoMemory)?;
+            .map_err(SetupError::Stage2)?;
     }
     for &i in &pt.irqs {
         vgic::set_owned(i);
@@ -224,8 +227,9 @@ pub fn setup(
     vgic::set_owned(machine.timer_ppis[2]);
     vgic::set_maintenance_irq(machine.gic_maint_ppi);
     log::info!(
-        "guest: {} vCPUs, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
+        "guest: {} vCPUs, {}-bit IPA, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
         ncpus,
+        s2.ipa_bits(),
         ram.base,
         ram.base + ram.size,
         place.load,
