@@ -204,6 +204,10 @@ pub struct AtResult {
     pub par: Par,
     /// Hardware descriptor updates, in the order they happen.
     pub updates: [Option<DescUpdate>; 2],
+    /// log2 of the stage-1 block/page size, when stage 1 walked to a leaf.
+    pub s1_block_bits: Option<u32>,
+    /// log2 of the stage-2 block/page size, when stage 2 mapped the output.
+    pub s2_block_bits: Option<u32>,
 }
 
 /// Like [`emulate`], also returning the descriptor updates.
@@ -213,9 +217,14 @@ pub fn emulate_detailed<M: DescReader + ?Sized>(
     r: &RegSnapshot,
     mem: &mut M,
 ) -> AtResult {
-    let mut updates = [None, None];
-    let par = emulate_inner(op, va, r, mem, &mut updates);
-    AtResult { par, updates }
+    let mut res = AtResult {
+        par: Par(0),
+        updates: [None, None],
+        s1_block_bits: None,
+        s2_block_bits: None,
+    };
+    res.par = emulate_inner(op, va, r, mem, &mut res);
+    res
 }
 
 fn emulate_inner<M: DescReader + ?Sized>(
@@ -223,7 +232,7 @@ fn emulate_inner<M: DescReader + ?Sized>(
     va: Va,
     r: &RegSnapshot,
     mem: &mut M,
-    updates: &mut [Option<DescUpdate>; 2],
+    res: &mut AtResult,
 ) -> Par {
     let h = effective_hcr(r.hcr_el2);
     let e20 = h & (hcr::E2H | hcr::TGE) == hcr::E2H | hcr::TGE;
@@ -306,7 +315,8 @@ fn emulate_inner<M: DescReader + ?Sized>(
         Ok(t) => t,
         Err(f) => return Par::fault(&f),
     };
-    updates[0] = t1.update;
+    res.updates[0] = t1.update;
+    res.s1_block_bits = t1.level.map(|_| t1.block_bits);
     if !(two && s2on) {
         return Par::success(t1.oa, t1.attr, t1.sh);
     }
@@ -314,7 +324,8 @@ fn emulate_inner<M: DescReader + ?Sized>(
         Ok(t) => t,
         Err(f) => return Par::fault(&f),
     };
-    updates[1] = t2.update;
+    res.updates[1] = t2.update;
+    res.s2_block_bits = Some(t2.block_bits);
     // HCR_EL2.DC: stage 1 is Normal WB Non-shareable (Tagged kept).
     let (a1, sh1) = if h & hcr::DC != 0 {
         (if t1.attr == 0xf0 { 0xf0 } else { 0xff }, 0)

@@ -9,7 +9,7 @@ if [ $rc -ne 0 ] || [ -z "$line" ]; then
 else
   read -r n a d < <(echo "$line" | sed -E 's/^at-diff: ([0-9]+) cases, ([0-9]+) agree, ([0-9]+) differ$/\1 \2 \3/')
   echo "$line"
-  grep -E '^at-diff: (per op|results|features|[0-9]+ S12|[0-9]+ hardware)' "$log"
+  grep -E '^at-diff: (per op|results|features|stage-. leaf|[0-9]+ S12|[0-9]+ hardware)' "$log"
   if [ "$n" -ge 10000 ] && [ "$d" -eq 0 ] && [ "$a" -eq "$n" ]; then
     expect "$log" "test-l1: done rc=0" || { tail_log "$log"; false; }
   else

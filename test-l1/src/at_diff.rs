@@ -71,6 +71,18 @@ struct Counts {
     lvl_m1: u32,
     kinds: [u32; 5],
     el2_mmu_on: u32,
+    /// Leaf sizes of successful translations, by log2 size.
+    s1_sizes: Hist,
+    s2_sizes: Hist,
+}
+
+/// A histogram indexed by log2 size.
+struct Hist([u32; 64]);
+
+impl Default for Hist {
+    fn default() -> Self {
+        Hist([0; 64])
+    }
 }
 
 fn arg(args: &str, key: &str, default: u64) -> u64 {
@@ -232,6 +244,14 @@ pub fn run(args: &str) -> u32 {
             };
             cases += 1;
             count(&mut c, op, &snap, par);
+            if par & Par::F == 0 {
+                if let Some(b) = detail.s1_block_bits {
+                    c.s1_sizes.0[(b & 63) as usize] += 1;
+                }
+                if let Some(b) = detail.s2_block_bits {
+                    c.s2_sizes.0[(b & 63) as usize] += 1;
+                }
+            }
             // The hardware's AF/dirty writes must be the predicted ones.
             let mut upd_ok = true;
             for u in detail.updates.iter().flatten() {
@@ -344,7 +364,20 @@ fn count(c: &mut Counts, op: AtOp, s: &RegSnapshot, par: u64) {
     }
 }
 
+/// Prints a histogram of leaf sizes ("12:n" = 4KB pages).
+fn sizes(name: &str, h: &Hist) {
+    let mut line = heapless_line();
+    for (bits, &n) in h.0.iter().enumerate() {
+        if n != 0 {
+            let _ = core::fmt::Write::write_fmt(&mut line, format_args!(" 2^{bits}={n}"));
+        }
+    }
+    rt::println!("at-diff: {name} leaf sizes:{}", line.as_str());
+}
+
 fn report(c: &Counts, dropped: u64) {
+    sizes("stage-1", &c.s1_sizes);
+    sizes("stage-2", &c.s2_sizes);
     let mut line = heapless_line();
     for (i, op) in AtOp::ALL.iter().enumerate() {
         line.push(op.name(), c.per_op[i]);
