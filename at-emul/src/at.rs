@@ -154,8 +154,8 @@ impl Par {
     /// Bit 11, RES1 in both formats.
     pub const RES1: u64 = 1 << 11;
 
-    /// The success encoding: PA[51:12], NS (the model is Non-secure only),
-    /// SH[8:7], ATTR[63:56].
+    /// The success encoding: `PA[51:12]`, NS (the model is Non-secure only),
+    /// `SH[8:7]`, `ATTR[63:56]`.
     #[must_use]
     pub const fn success(pa: u64, attr: u8, sh: u8) -> Par {
         Par(Self::RES1
@@ -165,7 +165,7 @@ impl Par {
             | ((attr as u64) << 56))
     }
 
-    /// The abort encoding: F, FST[6:1], PTW, S.
+    /// The abort encoding: F, `FST[6:1]`, PTW, S.
     #[must_use]
     pub const fn fault(f: &Fault) -> Par {
         let mut v = Self::RES1 | Self::F | ((f.fsc() as u64) << 1);

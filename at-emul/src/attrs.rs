@@ -12,14 +12,14 @@ pub const SH_OUTER: u8 = 0b10;
 /// Shareability: Inner Shareable.
 pub const SH_INNER: u8 = 0b11;
 
-/// Whether a MAIR attribute byte is a Device type (Attr[7:4] == 0).
+/// Whether a MAIR attribute byte is a Device type (`Attr[7:4]` == 0).
 #[must_use]
 pub const fn mair_is_device(attr: u8) -> bool {
     attr & 0xf0 == 0
 }
 
-/// Whether a stage-2 MemAttr[3:0] is Device: MemAttr[3:2] == 0, or with
-/// HCR_EL2.FWB MemAttr[2] == 0 (Arm ARM D8.6.5).
+/// Whether a stage-2 `MemAttr[3:0]` is Device: `MemAttr[3:2]` == 0, or with
+/// HCR_EL2.FWB `MemAttr[2]` == 0 (Arm ARM D8.6.5).
 #[must_use]
 pub const fn s2_is_device(hcr_el2: u64, memattr: u8) -> bool {
     if hcr_el2 & hcr::FWB != 0 {

@@ -24,7 +24,7 @@ pub struct Features {
     pub hafdbs: u8,
     /// FEAT_PAN3 (SCTLR_ELx.EPAN).
     pub pan3: bool,
-    /// FEAT_XNX (stage-2 XN[1:0]).
+    /// FEAT_XNX (stage-2 `XN[1:0]`).
     pub xnx: bool,
     /// FEAT_E0PD (TCR_ELx.E0PDn).
     pub e0pd: bool,

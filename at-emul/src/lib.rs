@@ -195,7 +195,7 @@ impl Fault {
     }
 
     /// The low ISS bits of a Data Abort (ESR_ELx.ISS with EC 0x24/0x25) for
-    /// this fault: DFSC[5:0], WnR[6] and S1PTW[7] (Arm ARM D24.2.40, ISS
+    /// this fault: `DFSC[5:0]`, `WnR[6]` and `S1PTW[7]` (Arm ARM D24.2.40, ISS
     /// encoding for a Data Abort). `write` is whether the access was a write;
     /// the caller adds ISV/SAS/SRT etc. when it has a syndrome to report.
     #[must_use]
@@ -203,8 +203,8 @@ impl Fault {
         (self.fsc() as u32) | ((write as u32) << 6) | ((self.s1ptw as u32) << 7)
     }
 
-    /// The HPFAR_EL2 value for a stage-2 fault: FIPA (bits [47:4]) holds
-    /// IPA[55:12] (Arm ARM D24.2, HPFAR_EL2). Zero when there is no IPA.
+    /// The HPFAR_EL2 value for a stage-2 fault: FIPA (bits `[47:4]`) holds
+    /// `IPA[55:12]` (Arm ARM D24.2, HPFAR_EL2). Zero when there is no IPA.
     #[must_use]
     pub const fn hpfar(&self) -> u64 {
         match self.ipa {

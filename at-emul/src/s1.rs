@@ -121,7 +121,7 @@ pub struct S1Translation {
     pub update: Option<DescUpdate>,
 }
 
-/// Stage-1 data permissions from AP[2:1] (Arm ARM D8.4.1.2, table
+/// Stage-1 data permissions from `AP[2:1]` (Arm ARM D8.4.1.2, table
 /// "Data access permissions"): returns (read, write).
 const fn ap_rw(ap: u64, el0: bool) -> (bool, bool) {
     match ap & 3 {

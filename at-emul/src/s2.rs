@@ -7,15 +7,15 @@ use crate::{Access, DescReader, DescUpdate, Fault, FaultKind, Granule, Ipa, Pa, 
 
 /// VTCR_EL2 fields (Arm ARM D24.2, VTCR_EL2).
 pub mod vtcr {
-    /// T0SZ, bits [5:0].
+    /// T0SZ, bits `[5:0]`.
     pub const T0SZ_SHIFT: u32 = 0;
-    /// SL0, bits [7:6].
+    /// SL0, bits `[7:6]`.
     pub const SL0_SHIFT: u32 = 6;
-    /// SH0, bits [13:12].
+    /// SH0, bits `[13:12]`.
     pub const SH0_SHIFT: u32 = 12;
-    /// TG0, bits [15:14].
+    /// TG0, bits `[15:14]`.
     pub const TG0_SHIFT: u32 = 14;
-    /// PS, bits [18:16].
+    /// PS, bits `[18:16]`.
     pub const PS_SHIFT: u32 = 16;
     /// HA, bit 21.
     pub const HA: u64 = 1 << 21;
@@ -78,10 +78,10 @@ pub struct S2Translation {
     pub level: i8,
     /// Permissions of the mapping (after a dirty-state update, if any).
     pub perms: Perms,
-    /// MemAttr[3:0] (descriptor bits [5:2]); with HCR_EL2.FWB the
+    /// `MemAttr[3:0]` (descriptor bits `[5:2]`); with HCR_EL2.FWB the
     /// FWB encoding, see [`crate::attrs`].
     pub memattr: u8,
-    /// Shareability (descriptor SH[1:0], or VTCR_EL2.SH0 when DS=1).
+    /// Shareability (descriptor `SH[1:0]`, or VTCR_EL2.SH0 when DS=1).
     pub sh: u8,
     /// The descriptor's Contiguous hint. The walk result is the same for a
     /// correctly programmed contiguous range (Arm ARM D8.6.1); the caller may
@@ -166,8 +166,8 @@ fn s2_start_level(vtcr: u64, gran: Granule, ds: bool, iasize: u32, f: &Features)
     (iasize >= min && iasize <= max).then_some(start)
 }
 
-/// Stage-2 permissions from S2AP and XN[1:0] (Arm ARM D8.4.2; XN[1:0] with
-/// FEAT_XNX, else only XN[1]).
+/// Stage-2 permissions from S2AP and `XN[1:0]` (Arm ARM D8.4.2; `XN[1:0]` with
+/// FEAT_XNX, else only `XN[1]`).
 fn s2_perms(d: u64, f: &Features) -> Perms {
     let s2ap = (d >> 6) & 3;
     let xn = (d >> 53) & 3;
@@ -268,7 +268,7 @@ pub fn walk<M: DescReader + ?Sized>(
 }
 
 /// Like [`walk`], `s1_el0` telling whether the stage-1 access was made at
-/// EL0 (which selects the XN[1:0] meaning for instruction fetches).
+/// EL0 (which selects the `XN[1:0]` meaning for instruction fetches).
 ///
 /// # Errors
 /// The stage-2 [`Fault`].

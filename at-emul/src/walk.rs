@@ -28,7 +28,7 @@ pub(crate) mod desc {
     pub const TABLE: u64 = 1 << 1;
     /// Access flag.
     pub const AF: u64 = 1 << 10;
-    /// AP[2] (stage 1) / S2AP[1] (stage 2).
+    /// `AP[2]` (stage 1) / `S2AP[1]` (stage 2).
     pub const AP2: u64 = 1 << 7;
     /// Dirty bit modifier.
     pub const DBM: u64 = 1 << 51;
