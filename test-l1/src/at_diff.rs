@@ -9,13 +9,13 @@
 //! state) must also be in memory after the instruction.
 //! Args: `at-diff [cases=N] [seed=S] [show=N] [ptw=1]`.
 //!
-//! Not compared here, and why (tested on the host only):
-//!
 //! The EL2 and EL2&0 regimes are compared both MMU-off (test-l1's own state)
 //! and MMU-on: half the states identity-map a one-page asm stub
 //! (`at_hw::at_el2_stub`) in their random EL2 tables, and the stub turns
 //! SCTLR_EL2.M on only around the AT instruction.
-//! * HCR_EL2.PTW: QEMU reports the stage-2 Permission fault at level 0
+//!
+//! Not compared here, and why (tested on the host only):
+//! * HCR_EL2.PTW (unless `ptw=1`, which shows the differences): QEMU reports the stage-2 Permission fault at level 0
 //!   instead of the stage-2 leaf level, and faults even with stage 2 off.
 //! * SCTLR_EL2.EE (big-endian stage-2 tables): would make test-l1's own
 //!   EL2 data accesses big-endian.
@@ -35,16 +35,13 @@ use at_emul::{AtOp, Features, Par, RegSnapshot, Va};
 use at_gen::{LazyMem, Rng};
 use at_hw::HwRegs;
 
+use at_emul::s2::hcr::{
+    CD as HCR_CD, DC as HCR_DC, E2H as HCR_E2H, FWB as HCR_FWB, NV as HCR_NV, NV1 as HCR_NV1,
+    PTW as HCR_PTW, TGE as HCR_TGE, VM as HCR_VM,
+};
+
+/// HCR_EL2.RW: EL1 is AArch64 (the model covers AArch64 EL1 only).
 const HCR_RW: u64 = 1 << 31;
-const HCR_VM: u64 = 1 << 0;
-const HCR_PTW: u64 = 1 << 2;
-const HCR_DC: u64 = 1 << 12;
-const HCR_TGE: u64 = 1 << 27;
-const HCR_CD: u64 = 1 << 32;
-const HCR_E2H: u64 = 1 << 34;
-const HCR_NV: u64 = 1 << 42;
-const HCR_NV1: u64 = 1 << 43;
-const HCR_FWB: u64 = 1 << 46;
 
 /// Per-feature counters (cases compared with the feature on).
 #[derive(Default)]
