@@ -7,7 +7,8 @@
 //! area, see `at_gen`) and then the instruction, and compares PAR_EL1. The
 //! descriptor writes the emulator predicts (FEAT_HAFDBS: AF set, dirty
 //! state) must also be in memory after the instruction.
-//! Args: `at-diff [cases=N] [seed=S] [show=N] [ptw=1]`.
+//! Args: `at-diff [cases=N] [seed=S] [show=N] [ptw=1]` (show: print at most N
+//! differences; all by default).
 //!
 //! The EL2 and EL2&0 regimes are compared both MMU-off (test-l1's own state)
 //! and MMU-on: half the states identity-map a one-page asm stub
@@ -101,7 +102,7 @@ fn op_index(op: AtOp) -> usize {
 pub fn run(args: &str) -> u32 {
     let want = arg(args, "cases", 50_000);
     let seed = arg(args, "seed", 0x5eed_a7d1_ff00_0001);
-    let show = arg(args, "show", 20);
+    let show = arg(args, "show", u64::MAX);
     // ptw=1 also sets HCR_EL2.PTW (known to differ: see the module doc).
     let ptw = arg(args, "ptw", 0) == 1;
     let mmfr0: u64 = rt::sysreg::read!("ID_AA64MMFR0_EL1");
