@@ -34,14 +34,17 @@ pub enum Cause {
 /// Order: the coarse rules of the row in the table's priority order, then
 /// the fine-grained bit (both trap to EL2; the order only matters for the
 /// exception class of the CPTR_EL2 rules, which the table lists first).
-/// Encodings not in the table: IMPLEMENTATION DEFINED ones (op0 1 or 3,
-/// CRn 11 or 15) trap with HCR_EL2.TIDCP; any other is unallocated and
-/// UNDEFINED at EL1, so `None`.
+/// Encodings not in the table: IMPLEMENTATION DEFINED ones (CRn 11 or 15)
+/// trap with HCR_EL2.TIDCP; any other is unallocated and UNDEFINED at EL1,
+/// so `None`. The Arm ARM names op0 1 (SYS) and 3 (S3_*) for TIDCP; QEMU
+/// also traps op0 2 with CRn 11/15, and so does this rule: for `route` the
+/// extra case is harmless (such an exit exists only if the CPU trapped it,
+/// and then L1, which set TIDCP, asked for it).
 pub fn sysreg_trap(c: &TrapConfig, enc: Enc, read: bool) -> Option<(u8, Cause)> {
     match lookup(enc) {
         Some(hit) => hit_trap(c, hit, read),
         None => {
-            let impdef = matches!(enc.op0(), 1 | 3) && matches!(enc.crn(), 11 | 15);
+            let impdef = enc.op0() != 0 && matches!(enc.crn(), 11 | 15);
             if impdef && c.hcr & hcr::TIDCP != 0 {
                 Some((ec::SYSREG, Cause::Tidcp))
             } else {

@@ -222,7 +222,18 @@ table! {
     "SPSR_EL1" 3,0,4,0,0 RW none [Nv1 RW];
     "ELR_EL1" 3,0,4,0,1 RW none [Nv1 RW];
     "SP_EL0" 3,0,4,1,0 RW none [];
+    "SPSel" 3,0,4,2,0 RW none [];
+    "CurrentEL" 3,0,4,2,2 RO none [];
+    "PAN" 3,0,4,2,3 RW none [];
+    "UAO" 3,0,4,2,4 RW none [];
     "ALLINT" 3,0,4,3,0 RW none [TallInt W];
+    "NZCV" 3,3,4,2,0 RW none [];
+    "DAIF" 3,3,4,2,1 RW none [];
+    "DIT" 3,3,4,2,5 RW none [];
+    "SSBS" 3,3,4,2,6 RW none [];
+    "TCO" 3,3,4,2,7 RW none [];
+    "RNDR" 3,3,2,4,0 RO none [];
+    "RNDRRS" 3,3,2,4,1 RO none [];
     "ICC_PMR_EL1" 3,0,4,6,0 RW none [IchTc RW];
     "SVCR" 3,3,4,2,2 RW none [Tsm RW];
     "FPCR" 3,3,4,4,0 RW none [Tfp RW];
@@ -544,6 +555,7 @@ table! {
     "TLBI VALE1" 1,0,8,7,5 I @nxs fgi(TLBIVALE1) [Ttlb W];
     "TLBI VAALE1" 1,0,8,7,7 I @nxs fgi(TLBIVAALE1) [Ttlb W];
     // ---- EL2 registers (op1=4), reached from EL1 only with HCR_EL2.NV --------------------------------
+    "DBGVCR32_EL2" 2,4,0,7,0 RW none [Nv RW];
     "VPIDR_EL2" 3,4,0,0,0 RW none [Nv RW];
     "VMPIDR_EL2" 3,4,0,0,5 RW none [Nv RW];
     "SCTLR_EL2" 3,4,1,0,0 RW none [Nv RW];

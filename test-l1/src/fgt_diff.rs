@@ -8,7 +8,9 @@
 //! FGT bit at once. Code at EL1 executes the access; whether it trapped to
 //! EL2, with which EC and ISS, is compared with `fgt::sysreg_trap`, and
 //! every observed trap must also `fgt::route` to L1. Then the other
-//! exception classes (WFE, SMC, HVC, FP, SVE, PAuth, ERET, SVC, BRK).
+//! exception classes (WFI, SMC, HVC, FP, SVE, PAuth, ERET, SVC, BRK), and
+//! a sweep of every encoding outside the table (which must not trap, except
+//! the IMPLEMENTATION DEFINED space with HCR_EL2.TIDCP).
 //!
 //! Skipped, and listed with the reason: encodings QEMU does not implement
 //! (UNDEFINED at EL1 without the control, and with it); FEAT_FGT2 bits
@@ -265,6 +267,89 @@ fn check_access(d: &mut Diff, enc: Enc, hit: Hit, read: bool, absent: &mut bool)
     }
 }
 
+/// Every encoding outside the table (reads of op0 2 and 3, SYS of op0 1):
+/// the crate says none of them traps except the IMPLEMENTATION DEFINED
+/// space with HCR_EL2.TIDCP. Tried untrapped, with every coarse control
+/// plus TIDCP, and with every FGT bit; an encoding QEMU does not implement
+/// (UNDEFINED at EL1 each time) counts as unallocated and is not a check.
+/// A register QEMU implements and traps that the table lacks shows up here.
+fn sweep_outside_table(d: &mut Diff) {
+    let mut outside = 0u32;
+    let mut implemented = 0u32;
+    let checks0 = d.checks;
+    for raw in 0x4000u32..=0xffff {
+        let enc = Enc(raw as u16);
+        if table::lookup(enc).is_some() {
+            continue;
+        }
+        outside += 1;
+        let read = enc.op0() != 1;
+        let insn = enc.insn(read, 0);
+        let mut absent = false;
+        let mut seen = false;
+        for v in 0..3 {
+            let mut c = base(false);
+            match v {
+                1 => {
+                    for &ctl in Ctl::ALL {
+                        ctl.enable(&mut c);
+                    }
+                    c.hcr |= hcr::TIDCP;
+                }
+                2 => {
+                    for r in FgtReg::ALL {
+                        if !r.is_fgt2() {
+                            c.set_fgt_reg(r, bits::untrapped(r) ^ bits::defined(r));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let predicted = sysreg_trap(&c, enc, read);
+            let o = d.exec(&c, &[insn], el1::DATA);
+            if v == 0 && matches!(o, Outcome::El1(e) if e >> 26 == 0 || e >> 26 == 0x18) {
+                absent = true;
+            }
+            if absent && predicted.is_none() && matches!(o, Outcome::El1(_)) {
+                continue;
+            }
+            seen = true;
+            let ok = match (predicted, o) {
+                (None, Outcome::Done(_) | Outcome::El1(_)) => true,
+                (Some((pec, _)), Outcome::Trap(esr)) => {
+                    Esr(esr).ec() == pec && route_from(&c, Esr(esr), false) == Route::ToL1
+                }
+                _ => false,
+            };
+            d.verdict(ok, &|| {
+                let (what, val) = describe(o);
+                rt::println!(
+                    "fgt-diff: DIFF outside the table {} {} [{}]: predicted {:?}, QEMU: {} {:#x}",
+                    enc,
+                    if read { "read" } else { "SYS" },
+                    ["untrapped", "all coarse controls + TIDCP", "all FGT bits"][v],
+                    predicted.map(|p| p.0),
+                    what,
+                    val
+                );
+            });
+        }
+        if seen && !absent {
+            implemented += 1;
+            rt::println!(
+                "fgt-diff: sweep: {} implemented at EL1, not in the table",
+                enc
+            );
+        }
+    }
+    rt::println!(
+        "fgt-diff: sweep: {} encodings outside the table, {} of them implemented by QEMU at EL1, {} checks",
+        outside,
+        implemented,
+        d.checks - checks0
+    );
+}
+
 /// The other exception classes L1 can ask to trap.
 fn check_classes(d: &mut Diff) {
     const SMC0: u32 = 0xd400_0003;
@@ -410,6 +495,7 @@ pub fn run(_args: &str) -> u32 {
     });
     flush(last_name, row_absent, row_total);
     check_classes(&mut d);
+    sweep_outside_table(&mut d);
     rt::println!(
         "fgt-diff: {} skipped (FGT2 bits, features QEMU lacks, WFI/WFE, QEMU deviations); {} of {} encodings exercised",
         d.skipped,
