@@ -325,3 +325,47 @@ impl TrapConfig {
             }
     }
 }
+
+/// The VNCR page offset of a register (FEAT_NV2), from the table.
+pub fn vncr_offset(enc: crate::Enc) -> Option<u16> {
+    let hit = crate::table::lookup(enc)?;
+    hit.desc.vncr_offset(hit.member)
+}
+
+impl TrapConfig {
+    /// L1's trap configuration as L0 reads it: HCR_EL2, HCRX_EL2,
+    /// ICH_HCR_EL2 and the FGT/FGT2 registers from L1's VNCR page (FEAT_NV2
+    /// keeps them there, Arm ARM D8.11), and the three trap registers that
+    /// are not in the page (MDCR_EL2, CPTR_EL2, CNTHCTL_EL2 trap to L0,
+    /// which keeps them) passed in. Offsets come from the table's `Nv2::Mem`
+    /// column, the same source `route` uses.
+    pub fn from_vncr(
+        page: &[u64; 512],
+        mdcr: u64,
+        cptr: u64,
+        cnthctl: u64,
+        feat: Features,
+    ) -> Self {
+        use crate::Enc;
+        let at = |enc: Enc| -> u64 {
+            match vncr_offset(enc) {
+                Some(off) => page.get(off as usize / 8).copied().unwrap_or(0),
+                None => 0,
+            }
+        };
+        let mut fgt = [0u64; FgtReg::COUNT];
+        for r in FgtReg::ALL {
+            fgt[r as usize] = at(r.enc());
+        }
+        TrapConfig {
+            hcr: at(Enc::new(3, 4, 1, 1, 0)),
+            hcrx: at(Enc::new(3, 4, 1, 2, 2)),
+            mdcr,
+            cptr,
+            cnthctl,
+            ich_hcr: at(Enc::new(3, 4, 12, 11, 0)),
+            fgt,
+            feat,
+        }
+    }
+}

@@ -20,6 +20,10 @@
 //!   O(1): a two-level direct index over the 16-bit encoding built at
 //!   compile time ([`table::lookup`]), then the row's few rules.
 //!
+//! - FEAT_NV2: the table's [`table::Nv2`] column (VNCR page offsets, EL1
+//!   redirects) is used by `route` and by [`TrapConfig::from_vncr`], which
+//!   reads L1's trap registers from its VNCR page.
+//!
 //! `no_std`, no allocation, no panics on any input.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]

@@ -5,7 +5,7 @@ use crate::bits::{self, hfgitr, FgtReg};
 use crate::config::{cnthctl, cptr, hcr, hcrx, ich_hcr, mdcr, TrapConfig};
 use crate::ctl::Ctl;
 use crate::esr::{ec, Enc, Esr};
-use crate::table::{lookup, Hit};
+use crate::table::{lookup, Hit, Nv2};
 
 /// Where an exit taken while L2 ran goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +61,15 @@ pub fn hit_trap(c: &TrapConfig, hit: Hit, read: bool) -> Option<(u8, Cause)> {
     if !d.kind.allows(read) {
         return None;
     }
+    // FEAT_NV2 with a VHE guest hypervisor ({NV,NV1,NV2} = {1,0,1}): the
+    // access becomes a VNCR-page load/store or an EL1-register access
+    // instead of the HCR_EL2.NV trap; other traps (e.g. the ECV EL1NVPCT
+    // on the EL02 timers) keep priority.
+    let nv2 = d.nv2 != Nv2::Trap && c.hcr & (hcr::NV | hcr::NV1 | hcr::NV2) == (hcr::NV | hcr::NV2);
     for &(ctl, acc) in d.coarse {
+        if nv2 && ctl == Ctl::Nv {
+            continue;
+        }
         if acc.covers(read) && ctl.active(c) {
             return Some((ctl.ec(), Cause::Coarse(ctl)));
         }

@@ -55,6 +55,20 @@ impl Kind {
 /// Row flag: the row also exists as an nXS TLBI at CRn + 1 (FEAT_XS).
 pub const NXS: u8 = 1;
 
+/// What HCR_EL2.{NV,NV1,NV2} = {1,0,1} (FEAT_NV2, a VHE guest hypervisor)
+/// does to an EL1 access of this encoding instead of trapping (Arm ARM
+/// D8.11, "Enhanced support for nested virtualization").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nv2 {
+    /// Nothing: the HCR_EL2.NV rules apply (the access traps).
+    Trap,
+    /// A load/store at VNCR_EL2 + offset (member n at offset + 8n).
+    Mem(u16),
+    /// Redirected to the EL1 register of the same name (SCTLR_EL2 to
+    /// SCTLR_EL1...), no trap.
+    Redirect,
+}
+
 /// One row of the table: a register, an instruction, or a family of them.
 #[derive(Clone, Copy, Debug)]
 pub struct Desc {
@@ -73,6 +87,8 @@ pub struct Desc {
     pub kind: Kind,
     /// Row flags ([`NXS`]).
     pub flags: u8,
+    /// FEAT_NV2 behaviour.
+    pub nv2: Nv2,
     /// Fine-grained trap for reads.
     pub fr: Option<FgtBit>,
     /// Fine-grained trap for writes and SYS instructions.
@@ -92,6 +108,14 @@ impl Desc {
         match f {
             Some(b) => Some(b.offset(n * self.bstep)),
             None => None,
+        }
+    }
+    /// The VNCR page offset of member `n`, if NV2 turns its accesses into
+    /// memory accesses.
+    pub const fn vncr_offset(&self, n: u8) -> Option<u16> {
+        match self.nv2 {
+            Nv2::Mem(off) => Some(off + 8 * n as u16),
+            _ => None,
         }
     }
     /// Number of encodings the row describes (nXS forms included).
@@ -152,7 +176,7 @@ macro_rules! fgsel {
 macro_rules! table {
     ($( $name:literal $op0:literal, $op1:literal, $crn:literal, $crm:literal, $op2:literal
         $(* $n:literal / $st:literal $(+ $bs:literal)?)?
-        $kind:ident $(@ $nxs:ident)? $fk:ident $(($fx:ident))? [ $($c:ident $a:ident),* ] ; )*) => {
+        $kind:ident $(@ $nxs:ident)? $(% $nv2k:ident $(($off:literal))?)? $fk:ident $(($fx:ident))? [ $($c:ident $a:ident),* ] ; )*) => {
         /// The table (see the module docs).
         pub const TABLE: &[Desc] = &[ $(
             {
@@ -165,6 +189,7 @@ macro_rules! table {
                     bstep: last(&[0 $($(, $bs)?)?]),
                     kind: Kind::$kind,
                     flags: 0 $( | table!(@flag $nxs) )?,
+                    nv2: table!(@nv2 $($nv2k $($off)?)?),
                     fr: f.0,
                     fw: f.1,
                     coarse: &[ $( (Ctl::$c, Acc::$a) ),* ],
@@ -173,6 +198,9 @@ macro_rules! table {
         )* ];
     };
     (@flag nxs) => { NXS };
+    (@nv2) => { Nv2::Trap };
+    (@nv2 mem $off:literal) => { Nv2::Mem($off) };
+    (@nv2 redir) => { Nv2::Redirect };
 }
 
 table! {
@@ -555,49 +583,51 @@ table! {
     "TLBI VALE1" 1,0,8,7,5 I @nxs fgi(TLBIVALE1) [Ttlb W];
     "TLBI VAALE1" 1,0,8,7,7 I @nxs fgi(TLBIVAALE1) [Ttlb W];
     // ---- EL2 registers (op1=4), reached from EL1 only with HCR_EL2.NV --------------------------------
+    // `% mem(off)`: with NV2 (NV1=0) a load/store at VNCR_EL2 + off (Arm ARM D8.11, VNCR_EL2
+    // offsets; every one checked on QEMU by fgt-diff); `% redir`: redirected to the EL1 register.
     "DBGVCR32_EL2" 2,4,0,7,0 RW none [Nv RW];
-    "VPIDR_EL2" 3,4,0,0,0 RW none [Nv RW];
-    "VMPIDR_EL2" 3,4,0,0,5 RW none [Nv RW];
+    "VPIDR_EL2" 3,4,0,0,0 RW % mem(0x88) none [Nv RW];
+    "VMPIDR_EL2" 3,4,0,0,5 RW % mem(0x50) none [Nv RW];
     "SCTLR_EL2" 3,4,1,0,0 RW none [Nv RW];
     "ACTLR_EL2" 3,4,1,0,1 RW none [Nv RW];
     "SCTLR2_EL2" 3,4,1,0,3 RW none [Nv RW];
-    "HCR_EL2" 3,4,1,1,0 RW none [Nv RW];
+    "HCR_EL2" 3,4,1,1,0 RW % mem(0x78) none [Nv RW];
     "MDCR_EL2" 3,4,1,1,1 RW none [Nv RW];
     "CPTR_EL2" 3,4,1,1,2 RW none [Nv RW];
-    "HSTR_EL2" 3,4,1,1,3 RW none [Nv RW];
-    "HFGRTR_EL2" 3,4,1,1,4 RW none [Nv RW];
-    "HFGWTR_EL2" 3,4,1,1,5 RW none [Nv RW];
-    "HFGITR_EL2" 3,4,1,1,6 RW none [Nv RW];
+    "HSTR_EL2" 3,4,1,1,3 RW % mem(0x80) none [Nv RW];
+    "HFGRTR_EL2" 3,4,1,1,4 RW % mem(0x1B8) none [Nv RW];
+    "HFGWTR_EL2" 3,4,1,1,5 RW % mem(0x1C0) none [Nv RW];
+    "HFGITR_EL2" 3,4,1,1,6 RW % mem(0x1C8) none [Nv RW];
     "HACR_EL2" 3,4,1,1,7 RW none [Nv RW];
     "ZCR_EL2" 3,4,1,2,0 RW none [Nv RW];
     "TRFCR_EL2" 3,4,1,2,1 RW none [Nv RW];
-    "HCRX_EL2" 3,4,1,2,2 RW none [Nv RW];
-    "SMPRIMAP_EL2" 3,4,1,2,5 RW none [Nv RW];
+    "HCRX_EL2" 3,4,1,2,2 RW % mem(0xA0) none [Nv RW];
+    "SMPRIMAP_EL2" 3,4,1,2,5 RW % mem(0x1F8) none [Nv RW];
     "SMCR_EL2" 3,4,1,2,6 RW none [Nv RW];
     "SDER32_EL2" 3,4,1,3,1 RW none [Nv RW];
     "TTBR0_EL2" 3,4,2,0,0 RW none [Nv RW];
     "TTBR1_EL2" 3,4,2,0,1 RW none [Nv RW];
     "TCR_EL2" 3,4,2,0,2 RW none [Nv RW];
     "TCR2_EL2" 3,4,2,0,3 RW none [Nv RW];
-    "VTTBR_EL2" 3,4,2,1,0 RW none [Nv RW];
-    "VTCR_EL2" 3,4,2,1,2 RW none [Nv RW];
-    "VNCR_EL2" 3,4,2,2,0 RW none [Nv RW];
+    "VTTBR_EL2" 3,4,2,1,0 RW % mem(0x20) none [Nv RW];
+    "VTCR_EL2" 3,4,2,1,2 RW % mem(0x40) none [Nv RW];
+    "VNCR_EL2" 3,4,2,2,0 RW % mem(0xB0) none [Nv RW];
     "GCSCR_EL2" 3,4,2,5,0 RW none [Nv RW];
     "GCSPR_EL2" 3,4,2,5,1 RW none [Nv RW];
     "VSTTBR_EL2" 3,4,2,6,0 RW none [Nv RW];
     "VSTCR_EL2" 3,4,2,6,2 RW none [Nv RW];
     "DACR32_EL2" 3,4,3,0,0 RW none [Nv RW];
-    "HDFGRTR2_EL2" 3,4,3,1,0 RW none [Nv RW];
-    "HDFGWTR2_EL2" 3,4,3,1,1 RW none [Nv RW];
-    "HFGRTR2_EL2" 3,4,3,1,2 RW none [Nv RW];
-    "HFGWTR2_EL2" 3,4,3,1,3 RW none [Nv RW];
-    "HDFGRTR_EL2" 3,4,3,1,4 RW none [Nv RW];
-    "HDFGWTR_EL2" 3,4,3,1,5 RW none [Nv RW];
-    "HAFGRTR_EL2" 3,4,3,1,6 RW none [Nv RW];
-    "HFGITR2_EL2" 3,4,3,1,7 RW none [Nv RW];
-    "SPSR_EL2" 3,4,4,0,0 RW none [Nv RW];
-    "ELR_EL2" 3,4,4,0,1 RW none [Nv RW];
-    "SP_EL1" 3,4,4,1,0 RW none [Nv RW];
+    "HDFGRTR2_EL2" 3,4,3,1,0 RW % mem(0x1A0) none [Nv RW];
+    "HDFGWTR2_EL2" 3,4,3,1,1 RW % mem(0x1B0) none [Nv RW];
+    "HFGRTR2_EL2" 3,4,3,1,2 RW % mem(0x2C0) none [Nv RW];
+    "HFGWTR2_EL2" 3,4,3,1,3 RW % mem(0x2C8) none [Nv RW];
+    "HDFGRTR_EL2" 3,4,3,1,4 RW % mem(0x1D0) none [Nv RW];
+    "HDFGWTR_EL2" 3,4,3,1,5 RW % mem(0x1D8) none [Nv RW];
+    "HAFGRTR_EL2" 3,4,3,1,6 RW % mem(0x1E8) none [Nv RW];
+    "HFGITR2_EL2" 3,4,3,1,7 RW % mem(0x310) none [Nv RW];
+    "SPSR_EL2" 3,4,4,0,0 RW % redir none [Nv RW];
+    "ELR_EL2" 3,4,4,0,1 RW % redir none [Nv RW];
+    "SP_EL1" 3,4,4,1,0 RW % mem(0x240) none [Nv RW];
     "SPSR_irq" 3,4,4,3,0 RW none [Nv RW];
     "SPSR_abt" 3,4,4,3,1 RW none [Nv RW];
     "SPSR_und" 3,4,4,3,2 RW none [Nv RW];
@@ -605,11 +635,11 @@ table! {
     "IFSR32_EL2" 3,4,5,0,1 RW none [Nv RW];
     "AFSR0_EL2" 3,4,5,1,0 RW none [Nv RW];
     "AFSR1_EL2" 3,4,5,1,1 RW none [Nv RW];
-    "ESR_EL2" 3,4,5,2,0 RW none [Nv RW];
-    "VSESR_EL2" 3,4,5,2,3 RW none [Nv RW];
+    "ESR_EL2" 3,4,5,2,0 RW % redir none [Nv RW];
+    "VSESR_EL2" 3,4,5,2,3 RW % mem(0x508) none [Nv RW];
     "FPEXC32_EL2" 3,4,5,3,0 RW none [Nv RW];
     "TFSR_EL2" 3,4,5,6,0 RW none [Nv RW];
-    "FAR_EL2" 3,4,6,0,0 RW none [Nv RW];
+    "FAR_EL2" 3,4,6,0,0 RW % redir none [Nv RW];
     "HPFAR_EL2" 3,4,6,0,4 RW none [Nv RW];
     "PMSCR_EL2" 3,4,9,9,0 RW none [Nv RW];
     "MAIR_EL2" 3,4,10,2,0 RW none [Nv RW];
@@ -625,29 +655,29 @@ table! {
     "HACDBSCONS_EL2" 3,4,2,3,5 RW none [Nv RW];
     "AMEVCNTVOFF0<n>_EL2" 3,4,13,8,0 * 16 / 1 RW none [Nv RW];
     "AMEVCNTVOFF1<n>_EL2" 3,4,13,10,0 * 16 / 1 RW none [Nv RW];
-    "MPAMHCR_EL2" 3,4,10,4,0 RW none [Nv RW];
-    "MPAMVPMV_EL2" 3,4,10,4,1 RW none [Nv RW];
+    "MPAMHCR_EL2" 3,4,10,4,0 RW % mem(0x930) none [Nv RW];
+    "MPAMVPMV_EL2" 3,4,10,4,1 RW % mem(0x938) none [Nv RW];
     "MPAM2_EL2" 3,4,10,5,0 RW none [Nv RW];
-    "MPAMVPM<n>_EL2" 3,4,10,6,0 * 8 / 1 RW none [Nv RW];
+    "MPAMVPM<n>_EL2" 3,4,10,6,0 * 8 / 1 RW % mem(0x940) none [Nv RW];
     "VBAR_EL2" 3,4,12,0,0 RW none [Nv RW];
     "RVBAR_EL2" 3,4,12,0,1 RO none [Nv R];
     "RMR_EL2" 3,4,12,0,2 RW none [Nv RW];
-    "VDISR_EL2" 3,4,12,1,1 RW none [Nv RW];
-    "ICH_AP0R<n>_EL2" 3,4,12,8,0 * 4 / 1 RW none [Nv RW];
-    "ICH_AP1R<n>_EL2" 3,4,12,9,0 * 4 / 1 RW none [Nv RW];
+    "VDISR_EL2" 3,4,12,1,1 RW % mem(0x500) none [Nv RW];
+    "ICH_AP0R<n>_EL2" 3,4,12,8,0 * 4 / 1 RW % mem(0x480) none [Nv RW];
+    "ICH_AP1R<n>_EL2" 3,4,12,9,0 * 4 / 1 RW % mem(0x4A0) none [Nv RW];
     "ICC_SRE_EL2" 3,4,12,9,5 RW none [Nv RW];
-    "ICH_HCR_EL2" 3,4,12,11,0 RW none [Nv RW];
+    "ICH_HCR_EL2" 3,4,12,11,0 RW % mem(0x4C0) none [Nv RW];
     "ICH_VTR_EL2" 3,4,12,11,1 RO none [Nv R];
     "ICH_MISR_EL2" 3,4,12,11,2 RO none [Nv R];
     "ICH_EISR_EL2" 3,4,12,11,3 RO none [Nv R];
     "ICH_ELRSR_EL2" 3,4,12,11,5 RO none [Nv R];
-    "ICH_VMCR_EL2" 3,4,12,11,7 RW none [Nv RW];
-    "ICH_LR<n>_EL2" 3,4,12,12,0 * 16 / 1 RW none [Nv RW];
+    "ICH_VMCR_EL2" 3,4,12,11,7 RW % mem(0x4C8) none [Nv RW];
+    "ICH_LR<n>_EL2" 3,4,12,12,0 * 16 / 1 RW % mem(0x400) none [Nv RW];
     "CONTEXTIDR_EL2" 3,4,13,0,1 RW none [Nv RW];
-    "TPIDR_EL2" 3,4,13,0,2 RW none [Nv RW];
+    "TPIDR_EL2" 3,4,13,0,2 RW % mem(0x90) none [Nv RW];
     "SCXTNUM_EL2" 3,4,13,0,7 RW none [Nv RW];
-    "CNTVOFF_EL2" 3,4,14,0,3 RW none [Nv RW];
-    "CNTPOFF_EL2" 3,4,14,0,6 RW none [Nv RW];
+    "CNTVOFF_EL2" 3,4,14,0,3 RW % mem(0x60) none [Nv RW];
+    "CNTPOFF_EL2" 3,4,14,0,6 RW % mem(0x1A8) none [Nv RW];
     "CNTHCTL_EL2" 3,4,14,1,0 RW none [Nv RW];
     "CNTHP_TVAL_EL2" 3,4,14,2,0 RW none [Nv RW];
     "CNTHP_CTL_EL2" 3,4,14,2,1 RW none [Nv RW];
@@ -662,42 +692,42 @@ table! {
     "CNTHPS_CTL_EL2" 3,4,14,5,1 RW none [Nv RW];
     "CNTHPS_CVAL_EL2" 3,4,14,5,2 RW none [Nv RW];
     // ---- EL12 / EL02 aliases (op1=5), with HCR_EL2.NV -------------------------------------------------
-    "SCTLR_EL12" 3,5,1,0,0 RW none [Nv RW];
-    "CPACR_EL12" 3,5,1,0,2 RW none [Nv RW];
+    "SCTLR_EL12" 3,5,1,0,0 RW % mem(0x110) none [Nv RW];
+    "CPACR_EL12" 3,5,1,0,2 RW % mem(0x100) none [Nv RW];
     "SCTLR2_EL12" 3,5,1,0,3 RW none [Nv RW];
-    "ZCR_EL12" 3,5,1,2,0 RW none [Nv RW];
-    "TRFCR_EL12" 3,5,1,2,1 RW none [Nv RW];
-    "SMCR_EL12" 3,5,1,2,6 RW none [Nv RW];
-    "TTBR0_EL12" 3,5,2,0,0 RW none [Nv RW];
-    "TTBR1_EL12" 3,5,2,0,1 RW none [Nv RW];
-    "TCR_EL12" 3,5,2,0,2 RW none [Nv RW];
-    "TCR2_EL12" 3,5,2,0,3 RW none [Nv RW];
+    "ZCR_EL12" 3,5,1,2,0 RW % mem(0x1E0) none [Nv RW];
+    "TRFCR_EL12" 3,5,1,2,1 RW % mem(0x880) none [Nv RW];
+    "SMCR_EL12" 3,5,1,2,6 RW % mem(0x1F0) none [Nv RW];
+    "TTBR0_EL12" 3,5,2,0,0 RW % mem(0x200) none [Nv RW];
+    "TTBR1_EL12" 3,5,2,0,1 RW % mem(0x210) none [Nv RW];
+    "TCR_EL12" 3,5,2,0,2 RW % mem(0x120) none [Nv RW];
+    "TCR2_EL12" 3,5,2,0,3 RW % mem(0x270) none [Nv RW];
     "GCSCR_EL12" 3,5,2,5,0 RW none [Nv RW];
     "GCSPR_EL12" 3,5,2,5,1 RW none [Nv RW];
-    "SPSR_EL12" 3,5,4,0,0 RW none [Nv RW];
-    "ELR_EL12" 3,5,4,0,1 RW none [Nv RW];
-    "AFSR0_EL12" 3,5,5,1,0 RW none [Nv RW];
-    "AFSR1_EL12" 3,5,5,1,1 RW none [Nv RW];
-    "ESR_EL12" 3,5,5,2,0 RW none [Nv RW];
-    "TFSR_EL12" 3,5,5,6,0 RW none [Nv RW];
-    "FAR_EL12" 3,5,6,0,0 RW none [Nv RW];
-    "PMSCR_EL12" 3,5,9,9,0 RW none [Nv RW];
-    "MAIR_EL12" 3,5,10,2,0 RW none [Nv RW];
-    "PIRE0_EL12" 3,5,10,2,2 RW none [Nv RW];
-    "PIR_EL12" 3,5,10,2,3 RW none [Nv RW];
-    "POR_EL12" 3,5,10,2,4 RW none [Nv RW];
-    "AMAIR_EL12" 3,5,10,3,0 RW none [Nv RW];
-    "MPAM1_EL12" 3,5,10,5,0 RW none [Nv RW];
-    "VBAR_EL12" 3,5,12,0,0 RW none [Nv RW];
-    "CONTEXTIDR_EL12" 3,5,13,0,1 RW none [Nv RW];
-    "SCXTNUM_EL12" 3,5,13,0,7 RW none [Nv RW];
+    "SPSR_EL12" 3,5,4,0,0 RW % mem(0x160) none [Nv RW];
+    "ELR_EL12" 3,5,4,0,1 RW % mem(0x230) none [Nv RW];
+    "AFSR0_EL12" 3,5,5,1,0 RW % mem(0x128) none [Nv RW];
+    "AFSR1_EL12" 3,5,5,1,1 RW % mem(0x130) none [Nv RW];
+    "ESR_EL12" 3,5,5,2,0 RW % mem(0x138) none [Nv RW];
+    "TFSR_EL12" 3,5,5,6,0 RW % mem(0x190) none [Nv RW];
+    "FAR_EL12" 3,5,6,0,0 RW % mem(0x220) none [Nv RW];
+    "PMSCR_EL12" 3,5,9,9,0 RW % mem(0x828) none [Nv RW];
+    "MAIR_EL12" 3,5,10,2,0 RW % mem(0x140) none [Nv RW];
+    "PIRE0_EL12" 3,5,10,2,2 RW % mem(0x290) none [Nv RW];
+    "PIR_EL12" 3,5,10,2,3 RW % mem(0x2A0) none [Nv RW];
+    "POR_EL12" 3,5,10,2,4 RW % mem(0x2A8) none [Nv RW];
+    "AMAIR_EL12" 3,5,10,3,0 RW % mem(0x148) none [Nv RW];
+    "MPAM1_EL12" 3,5,10,5,0 RW % mem(0x900) none [Nv RW];
+    "VBAR_EL12" 3,5,12,0,0 RW % mem(0x250) none [Nv RW];
+    "CONTEXTIDR_EL12" 3,5,13,0,1 RW % mem(0x108) none [Nv RW];
+    "SCXTNUM_EL12" 3,5,13,0,7 RW % mem(0x188) none [Nv RW];
     "CNTKCTL_EL12" 3,5,14,1,0 RW none [Nv RW];
     "CNTP_TVAL_EL02" 3,5,14,2,0 RW none [Nv RW, El1Nvpct RW];
-    "CNTP_CTL_EL02" 3,5,14,2,1 RW none [Nv RW, El1Nvpct RW];
-    "CNTP_CVAL_EL02" 3,5,14,2,2 RW none [Nv RW, El1Nvpct RW];
+    "CNTP_CTL_EL02" 3,5,14,2,1 RW % mem(0x180) none [Nv RW, El1Nvpct RW];
+    "CNTP_CVAL_EL02" 3,5,14,2,2 RW % mem(0x178) none [Nv RW, El1Nvpct RW];
     "CNTV_TVAL_EL02" 3,5,14,3,0 RW none [Nv RW, El1Nvvct RW];
-    "CNTV_CTL_EL02" 3,5,14,3,1 RW none [Nv RW, El1Nvvct RW];
-    "CNTV_CVAL_EL02" 3,5,14,3,2 RW none [Nv RW, El1Nvvct RW];
+    "CNTV_CTL_EL02" 3,5,14,3,1 RW % mem(0x170) none [Nv RW, El1Nvvct RW];
+    "CNTV_CVAL_EL02" 3,5,14,3,2 RW % mem(0x168) none [Nv RW, El1Nvvct RW];
     // ---- EL2 system instructions (op1=4), with HCR_EL2.NV ---------------------------------------------
     "AT S1E2R" 1,4,7,8,0 I none [Nv W];
     "AT S1E2W" 1,4,7,8,1 I none [Nv W];

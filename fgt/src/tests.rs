@@ -468,3 +468,39 @@ fn merge_is_the_union() {
         }
     }
 }
+
+#[test]
+fn vncr_page_and_nv2() {
+    use crate::config::vncr_offset;
+    // Every trap register L1 keeps in its VNCR page has an offset.
+    for r in FgtReg::ALL {
+        assert!(vncr_offset(r.enc()).is_some(), "{}", r.name());
+    }
+    assert_eq!(vncr_offset(e(3, 4, 1, 1, 0)), Some(0x78));
+    assert_eq!(vncr_offset(e(3, 4, 12, 12, 3)), Some(0x418)); // ICH_LR3_EL2
+    assert_eq!(vncr_offset(e(3, 4, 1, 1, 1)), None); // MDCR_EL2 traps
+                                                     // Offsets are 8-byte aligned, inside the page and distinct.
+    let mut seen = BTreeSet::new();
+    table::for_each_encoding(|enc, hit| {
+        if let Some(off) = hit.desc.vncr_offset(hit.member) {
+            assert!(off % 8 == 0 && off < 4096, "{enc}");
+            assert!(seen.insert(off), "{enc}: offset {off:#x} used twice");
+        }
+    });
+    let mut page = [0u64; 512];
+    page[0x78 / 8] = hcr::TVM | hcr::RW;
+    page[0x1b8 / 8] = bits::hfgrtr::TTBR0_EL1.mask();
+    page[0x4c0 / 8] = crate::config::ich_hcr::TC;
+    let c = TrapConfig::from_vncr(&page, mdcr::TDA, 0, 0, ALL_FEAT);
+    assert_eq!(c.hcr, hcr::TVM | hcr::RW);
+    assert_eq!(c.fgt_reg(FgtReg::Hfgrtr), bits::hfgrtr::TTBR0_EL1.mask());
+    assert_eq!(c.ich_hcr, crate::config::ich_hcr::TC);
+    assert_eq!(c.mdcr, mdcr::TDA);
+    // NV2: VNCR-backed registers stop trapping, the others still trap.
+    let mut c = base();
+    c.hcr |= hcr::NV | hcr::NV2;
+    assert_eq!(sysreg_trap(&c, e(3, 4, 1, 1, 0), true), None); // HCR_EL2: memory
+    assert!(sysreg_trap(&c, e(3, 4, 1, 1, 1), true).is_some()); // MDCR_EL2: trap
+    c.hcr |= hcr::NV1;
+    assert!(sysreg_trap(&c, e(3, 4, 1, 1, 0), true).is_some()); // NV1: not modelled, NV rule
+}

@@ -41,7 +41,7 @@ struct Diff {
 /// What one access did at EL1.
 fn describe(o: Outcome) -> (&'static str, u64) {
     match o {
-        Outcome::Done(_) => ("no trap", 0),
+        Outcome::Done(v) => ("no trap, x0", v),
         Outcome::El1(e) => ("EL1 exception, ESR_EL1", e),
         Outcome::Trap(e) => ("trap to EL2, ESR_EL2", e),
         Outcome::Other(k) => ("other EL2 vector", k),
@@ -110,6 +110,28 @@ enum Variant {
     Fine,
     AllCoarse,
     AllFine,
+    /// HCR_EL2.{NV,NV1,NV2} = {1,0,1} with VNCR_EL2 at [`VNCR_PAGE`].
+    Nv2,
+}
+
+/// The VNCR page for the NV2 checks (this helper's scratch memory).
+const VNCR_PAGE: u64 = 0x5820_0000;
+
+/// The value planted at VNCR page offset `off`.
+const fn vncr_pattern(off: u64) -> u64 {
+    0x5a5a_0000_0000_0000 | off
+}
+
+fn fill_vncr_page() {
+    for i in 0..512u64 {
+        // SAFETY: VNCR_PAGE is this helper's scratch RAM (MMU off).
+        unsafe { core::ptr::write_volatile((VNCR_PAGE + 8 * i) as *mut u64, vncr_pattern(8 * i)) };
+    }
+}
+
+fn vncr_word(off: u16) -> u64 {
+    // SAFETY: as in `fill_vncr_page`; `off` is below 4096.
+    unsafe { core::ptr::read_volatile((VNCR_PAGE + u64::from(off & 0xff8)) as *const u64) }
 }
 
 fn label(v: Variant) -> &'static str {
@@ -119,6 +141,7 @@ fn label(v: Variant) -> &'static str {
         Variant::Fine => "its FGT bit",
         Variant::AllCoarse => "all coarse controls",
         Variant::AllFine => "all FGT bits",
+        Variant::Nv2 => "HCR_EL2.NV+NV2",
     }
 }
 
@@ -153,6 +176,11 @@ fn config_for(v: Variant, hit: Hit, read: bool) -> Option<TrapConfig> {
             }
             c
         }
+        Variant::Nv2 => {
+            let mut c = base(false);
+            c.hcr |= hcr::NV | hcr::NV2;
+            c
+        }
     })
 }
 
@@ -164,6 +192,9 @@ fn qemu_deviation(v: Variant, hit: Hit) -> Option<&'static str> {
         Variant::Coarse(Ctl::Tpmcr, _) if name == "PMCR_EL0" => Some(
             "QEMU 10.0 does not implement MDCR_EL2.TPMCR (Arm ARM D24.3.17: traps PMCR_EL0 at EL1/EL0)",
         ),
+        Variant::Nv2 if name == "TFSR_EL2" => Some(
+            "QEMU 10.0.2 crashes (SIGSEGV) on an EL1 access to TFSR_EL2 with HCR_EL2.NV2 and MTE on",
+        ),
         Variant::Fine | Variant::AllFine if name == "PMUSERENR_EL0" => Some(
             "QEMU 10.0 does not implement HDFGRTR/HDFGWTR_EL2.PMUSERENR_EL0 (bit 57)",
         ),
@@ -173,7 +204,8 @@ fn qemu_deviation(v: Variant, hit: Hit) -> Option<&'static str> {
 
 /// Checks one access of one encoding; returns false if it must be skipped
 /// because QEMU does not implement it.
-fn check_access(d: &mut Diff, enc: Enc, hit: Hit, read: bool, absent: &mut bool) {
+fn check_access(d: &mut Diff, enc: Enc, hit: Hit, read: bool, undef_skips: &mut u32) {
+    let mut absent = false;
     let insn = enc.insn(read, 0);
     // Operand: a data address for instructions, the current value for
     // register writes (read first, at EL1, untrapped), 0 for write-only.
@@ -212,6 +244,9 @@ fn check_access(d: &mut Diff, enc: Enc, hit: Hit, read: bool, absent: &mut bool)
     }
     push(Variant::AllCoarse);
     push(Variant::AllFine);
+    if hit.desc.coarse.iter().any(|&(c, _)| c == Ctl::Nv) {
+        push(Variant::Nv2);
+    }
     for v in variants.iter().take(n).flatten() {
         let Some(c) = config_for(*v, hit, read) else {
             continue;
@@ -227,30 +262,51 @@ fn check_access(d: &mut Diff, enc: Enc, hit: Hit, read: bool, absent: &mut bool)
             continue;
         }
         let predicted = sysreg_trap(&c, enc, read);
+        let nv2 = matches!(v, Variant::Nv2);
+        let vncr = hit.desc.vncr_offset(hit.member);
+        let mut x0 = x0;
+        if nv2 {
+            fill_vncr_page();
+            if let Some(off) = vncr {
+                x0 = 0xc0de_0000_0000_0000 | u64::from(off);
+            }
+        }
         let o = d.exec(&c, &[insn], x0);
+        if nv2 {
+            // A redirected write may have changed EL1 registers.
+            el1::init();
+        }
+        // NV2 memory accesses must hit the right VNCR page offset.
+        let mem_ok = match (nv2, vncr, o) {
+            (true, Some(off), Outcome::Done(v)) if read => v == vncr_pattern(u64::from(off)),
+            (true, Some(off), Outcome::Done(_)) => vncr_word(off) == x0,
+            _ => true,
+        };
         // UNDEFINED (EC 0), or EC 0x18 for the ID space with FEAT_IDST.
         if matches!(v, Variant::Base)
             && matches!(o, Outcome::El1(e) if e >> 26 == 0 || e >> 26 == 0x18)
         {
-            *absent = true;
+            absent = true;
         }
-        if *absent && matches!(o, Outcome::El1(_)) {
+        if absent && matches!(o, Outcome::El1(_)) {
             // Not implemented by QEMU: UNDEFINED whatever the control.
             d.skipped += 1;
+            *undef_skips += 1;
             continue;
         }
-        let ok = match (predicted, o) {
-            (None, Outcome::Done(_) | Outcome::El1(_)) => true,
-            (Some((pec, _)), Outcome::Trap(esr)) => {
-                let esr = Esr(esr);
-                let iss_ok = pec != ec::SYSREG
-                    || esr
-                        .sysreg_iss()
-                        .is_some_and(|s| s.enc == enc && s.read == read && s.rt == 0);
-                esr.ec() == pec && iss_ok && route_from(&c, esr, false) == Route::ToL1
-            }
-            _ => false,
-        };
+        let ok = mem_ok
+            && match (predicted, o) {
+                (None, Outcome::Done(_) | Outcome::El1(_)) => true,
+                (Some((pec, _)), Outcome::Trap(esr)) => {
+                    let esr = Esr(esr);
+                    let iss_ok = pec != ec::SYSREG
+                        || esr
+                            .sysreg_iss()
+                            .is_some_and(|s| s.enc == enc && s.read == read && s.rt == 0);
+                    esr.ec() == pec && iss_ok && route_from(&c, esr, false) == Route::ToL1
+                }
+                _ => false,
+            };
         d.verdict(ok, &|| {
             let (what, val) = describe(o);
             rt::println!(
@@ -454,6 +510,8 @@ pub fn run(_args: &str) -> u32 {
     };
     crate::exc::install_el2_vectors();
     el1::init();
+    // VNCR_EL2 (used only while HCR_EL2.NV2 is set).
+    rt::sysreg::write!("S3_4_C2_C2_0", VNCR_PAGE);
     d.apply(&base(false));
 
     let mut last_row: *const table::Desc = core::ptr::null();
@@ -462,7 +520,7 @@ pub fn run(_args: &str) -> u32 {
     let flush = |name: &str, absent: u32, total: u32| {
         if absent > 0 {
             rt::println!(
-                "fgt-diff: skip {name}: {absent}/{total} accesses UNDEFINED at EL1 with and without the control (not implemented by QEMU)"
+                "fgt-diff: skip {name}: {absent} checks over {total} accesses: UNDEFINED at EL1 with and without the control (not implemented by QEMU)"
             );
         }
     };
@@ -482,12 +540,8 @@ pub fn run(_args: &str) -> u32 {
             if !hit.desc.kind.allows(read) {
                 continue;
             }
-            let mut absent = false;
-            check_access(&mut d, enc, hit, read, &mut absent);
+            check_access(&mut d, enc, hit, read, &mut row_absent);
             row_total += 1;
-            if absent {
-                row_absent += 1;
-            }
         }
         if d.checks > before {
             d.exercised += 1;
