@@ -11,7 +11,7 @@
 //! every register except HAFGRTR_EL2 are cross-checked by a unit test
 //! against the `arm-sysregs` crate 0.5.2, which is generated from Arm's
 //! machine-readable AARCHMRS release 2026-03. HAFGRTR_EL2's array fields
-//! (AMEVCNTR0<n>, AMEVCNTR1<n>, AMEVTYPER1<n>) are not expanded there and
+//! (`AMEVCNTR0<n>`, `AMEVCNTR1<n>`, `AMEVTYPER1<n>`) are not expanded there and
 //! come from the Arm ARM directly. To update: add the new fields below, run
 //! `cargo test -p fgt` (the cross-check names any field missing on either
 //! side), then bind the new bits to encodings in [`crate::table`].
@@ -125,7 +125,7 @@ impl FgtBit {
             name,
         }
     }
-    /// This bit `off` positions higher (array fields such as AMEVCNTR1<n>).
+    /// This bit `off` positions higher (array fields such as `AMEVCNTR1<n>`).
     pub const fn offset(self, off: u8) -> Self {
         FgtBit {
             bit: self.bit + off,
@@ -285,7 +285,7 @@ pub const MULTI_BIT: &[(FgtReg, u8, u8, &str)] = &[
 
 /// Bits that control something other than a system-register encoding
 /// (an exception class or a non-SYS instruction); routed by EC in
-/// [`crate::route`] or, where marked, not routed (listed for honesty).
+/// [`crate::route()`] or, where marked, not routed (listed for honesty).
 pub const NOT_ENCODINGS: &[(FgtBit, &str)] = &[
     (hfgitr::ERET, "ERET/ERETAA/ERETAB: EC 0x1a"),
     (hfgitr::SVC_EL0, "SVC from EL0: EC 0x15"),

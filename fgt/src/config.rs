@@ -186,11 +186,11 @@ pub mod cptr {
     pub const TSM: u64 = 1 << 12;
     /// E2H=0: trap trace registers.
     pub const TTA: u64 = 1 << 20;
-    /// E2H=1: SVE enable field [17:16].
+    /// E2H=1: SVE enable field `[17:16]`.
     pub const ZEN: u64 = 3 << 16;
-    /// E2H=1: FP enable field [21:20].
+    /// E2H=1: FP enable field `[21:20]`.
     pub const FPEN: u64 = 3 << 20;
-    /// E2H=1: SME enable field [25:24].
+    /// E2H=1: SME enable field `[25:24]`.
     pub const SMEN: u64 = 3 << 24;
     /// E2H=1: trap trace registers.
     pub const TTA_E2H: u64 = 1 << 28;

@@ -1,12 +1,12 @@
 //! Syndromes (ESR_ELx) and system-register encodings.
 //!
-//! Arm ARM D24.2.40 (ESR_EL2) gives the EC field in bits [31:26] and the ISS in
-//! [24:0]; the ISS of EC 0x18 (trapped MSR, MRS or System instruction) is laid
-//! out as Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5],
-//! CRm [4:1], Direction [0] (1 = read, MRS/SYSL).
+//! Arm ARM D24.2.40 (ESR_EL2) gives the EC field in bits `[31:26]` and the ISS in
+//! `[24:0]`; the ISS of EC 0x18 (trapped MSR, MRS or System instruction) is laid
+//! out as Op0 `[21:20]`, Op2 `[19:17]`, Op1 `[16:14]`, CRn `[13:10]`, Rt `[9:5]`,
+//! CRm `[4:1]`, Direction `[0]` (1 = read, MRS/SYSL).
 
 /// A 16-bit system-register / system-instruction encoding:
-/// `op0[15:14] op1[13:11] CRn[10:7] CRm[6:3] op2[2:0]`.
+/// op0 `[15:14]`, op1 `[13:11]`, CRn `[10:7]`, CRm `[6:3]`, op2 `[2:0]`.
 ///
 /// The top nine bits (op0, op1, CRn) select a page of the trap-path index and
 /// the low seven bits (CRm, op2) a slot in it (see [`crate::table`]).
@@ -124,15 +124,15 @@ pub mod ec {
 pub struct Esr(pub u64);
 
 impl Esr {
-    /// The exception class, ESR_EL2.EC [31:26].
+    /// The exception class, ESR_EL2.EC `[31:26]`.
     pub const fn ec(self) -> u8 {
         ((self.0 >> 26) & 0x3f) as u8
     }
-    /// The instruction-specific syndrome, ESR_EL2.ISS [24:0].
+    /// The instruction-specific syndrome, ESR_EL2.ISS `[24:0]`.
     pub const fn iss(self) -> u32 {
         (self.0 & 0x1ff_ffff) as u32
     }
-    /// ESR_EL2.IL [25]: 32-bit instruction.
+    /// ESR_EL2.IL `[25]`: 32-bit instruction.
     pub const fn il(self) -> bool {
         self.0 & (1 << 25) != 0
     }

@@ -17,7 +17,7 @@
 //! bits of the 16-bit encoding (op0, op1, CRn) index [`L1`], which names a
 //! 128-slot page of [`L2`] or none; the seven low bits (CRm, op2) index the
 //! page. A slot holds the table row and the member number inside a family
-//! (for example DBGBVR<n>_EL1). Two loads, no search.
+//! (for example `DBGBVR<n>_EL1`). Two loads, no search.
 
 use crate::bits::{
     hafgrtr, hdfgrtr, hdfgrtr2, hdfgwtr, hdfgwtr2, hfgitr, hfgitr2, hfgrtr, hfgrtr2, hfgwtr,
@@ -807,7 +807,7 @@ pub const NPAGES: usize = USAGE.1;
 /// First level: (op0, op1, CRn) to page number + 1 (0: no page).
 pub static L1: [u8; 512] = USAGE.0;
 
-/// Slot encoding: bits [15:0] row + 1, [21:16] member, [31] nXS form.
+/// Slot encoding: bits `[15:0]` row + 1, `[21:16]` member, [31] nXS form.
 const fn build_l2() -> [[u32; 128]; NPAGES] {
     assert!(TABLE.len() < 0xffff, "slot format holds at most 65534 rows");
     let mut l2 = [[0u32; 128]; NPAGES];
