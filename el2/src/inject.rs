@@ -2,8 +2,8 @@
 //! "Exception entry"): set ELR/SPSR/ESR/FAR_EL1 and move the guest to its
 //! vector with the PSTATE an exception to EL1 gives.
 
-use crate::exits::ec;
 use crate::switch::GuestRegs;
+use fgt::esr::ec;
 
 const SPSR_M_MASK: u64 = 0xf;
 const M_EL0T: u64 = 0b0000;

@@ -2,9 +2,10 @@
 //! redistributors) or, for any other IPA the guest does not own, a
 //! synchronous external abort injected into the guest.
 
-use crate::exits::{self, DataAbort, Esr, ExitReason};
+use crate::exits::{self, DataAbort, ExitReason};
 use crate::vcpu::Vcpu;
 use crate::vgic::{self, Access};
+use fgt::Esr;
 
 /// How many bad accesses to log before going quiet.
 const LOG_LIMIT: u32 = 32;

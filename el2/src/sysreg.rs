@@ -5,8 +5,8 @@
 //! the hardware value, and lists the 4-bit fields forced to a maximum
 //! (field layouts from Arm ARM D24.2, "AArch64 identification registers").
 
-use crate::exits::{sysreg_enc, SysregAccess};
 use crate::vcpu::Vcpu;
+use fgt::{Enc, SysregIss};
 
 /// A 4-bit ID field at bit `shift` capped to `max` (0 hides the feature).
 #[derive(Clone, Copy)]
@@ -20,7 +20,7 @@ const fn cap(shift: u8, max: u8) -> Cap {
 }
 
 struct IdReg {
-    enc: u32,
+    enc: Enc,
     name: &'static str,
     read: fn() -> u64,
     caps: &'static [Cap],
@@ -29,7 +29,7 @@ struct IdReg {
 macro_rules! id {
     ($op1:literal, $crm:literal, $op2:literal, $name:literal, [$($c:expr),*]) => {
         IdReg {
-            enc: sysreg_enc(3, $op1, 0, $crm, $op2),
+            enc: Enc::new(3, $op1, 0, $crm, $op2),
             name: $name,
             read: || rt::sysreg::read!(concat!("S3_", $op1, "_C0_C", $crm, "_", $op2)),
             caps: &[$($c),*],
@@ -68,7 +68,7 @@ static ID_REGS: &[IdReg] = &[
     id!(0, 4, 4, "ID_AA64ZFR0_EL1", []),
     // ID_AA64SMFR0_EL1: SME hidden, so the whole register reads as zero.
     IdReg {
-        enc: sysreg_enc(3, 0, 0, 4, 5),
+        enc: Enc::new(3, 0, 0, 4, 5),
         name: "ID_AA64SMFR0_EL1",
         read: || 0,
         caps: &[],
@@ -112,7 +112,7 @@ static ID_REGS: &[IdReg] = &[
     id!(0, 7, 3, "ID_AA64MMFR3_EL1", []),
     // ID_AA64MMFR4_EL1: only EL2 features (E2H0, NV_frac): zero.
     IdReg {
-        enc: sysreg_enc(3, 0, 0, 7, 4),
+        enc: Enc::new(3, 0, 0, 7, 4),
         name: "ID_AA64MMFR4_EL1",
         read: || 0,
         caps: &[],
@@ -120,7 +120,7 @@ static ID_REGS: &[IdReg] = &[
 ];
 
 /// The sanitized value of an ID register, or None if it is not in the table.
-fn id_value(enc: u32) -> Option<u64> {
+fn id_value(enc: Enc) -> Option<u64> {
     let r = ID_REGS.iter().find(|r| r.enc == enc)?;
     let mut v = (r.read)();
     for c in r.caps {
@@ -129,18 +129,18 @@ fn id_value(enc: u32) -> Option<u64> {
             v = (v & !(0xf << c.shift)) | (u64::from(c.max) << c.shift);
         }
     }
-    let _ = r.name;
+    log::debug!("guest reads {} = {v:#x}", r.name);
     Some(v)
 }
 
 /// Is `enc` in the ID register space (op0=3, op1=0, CRn=0, CRm=1..7)?
-fn is_id_space(a: &SysregAccess) -> bool {
-    a.op0 == 3 && a.op1 == 0 && a.crn == 0 && (1..=7).contains(&a.crm)
+fn is_id_space(e: Enc) -> bool {
+    e.op0() == 3 && e.op1() == 0 && e.crn() == 0 && (1..=7).contains(&e.crm())
 }
 
-const ICC_SGI1R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 5);
-const ICC_ASGI1R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 6);
-const ICC_SGI0R_EL1: u32 = sysreg_enc(3, 0, 12, 11, 7);
+const ICC_SGI1R_EL1: Enc = Enc::new(3, 0, 12, 11, 5);
+const ICC_ASGI1R_EL1: Enc = Enc::new(3, 0, 12, 11, 6);
+const ICC_SGI0R_EL1: Enc = Enc::new(3, 0, 12, 11, 7);
 
 /// How many unhandled accesses to log before going quiet.
 const LOG_LIMIT: u32 = 16;
@@ -148,9 +148,9 @@ static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::ne
 
 /// Handles a trapped system-register access. Returns false if an exception
 /// was injected instead (the PC must then not be advanced).
-pub fn handle(vcpu: &mut Vcpu, a: SysregAccess) -> bool {
-    let enc = a.enc();
-    if a.read && is_id_space(&a) {
+pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
+    let enc = a.enc;
+    if a.read && is_id_space(enc) {
         // Unlisted ID registers in this space are reserved: RAZ (D24.2).
         let v = id_value(enc).unwrap_or(0);
         vcpu.set_reg(a.rt, v);
@@ -165,11 +165,11 @@ pub fn handle(vcpu: &mut Vcpu, a: SysregAccess) -> bool {
         log::warn!(
             "undefined sysreg {} S{}_{}_C{}_C{}_{} at pc {:#x}: UNDEF injected",
             if a.read { "read" } else { "write" },
-            a.op0,
-            a.op1,
-            a.crn,
-            a.crm,
-            a.op2,
+            enc.op0(),
+            enc.op1(),
+            enc.crn(),
+            enc.crm(),
+            enc.op2(),
             vcpu.regs.pc
         );
     }

@@ -5,9 +5,11 @@
 //! "virtual EL2" and "L2" states; the run loop already keeps all per-mode
 //! decisions (trap registers, exit dispatch) in one place for that.
 
-use crate::exits::{self, ec, Esr, ExitReason, SysregAccess};
+use crate::exits::{self, ExitReason};
 use crate::switch::{self, ExitKind, GuestRegs};
 use crate::vgic::{self, VgicCpu};
+use fgt::esr::ec;
+use fgt::Esr;
 
 /// HCR_EL2 bits (Arm ARM D24.2.48).
 mod hcr {
@@ -180,7 +182,10 @@ fn handle_sync(vcpu: &mut Vcpu) {
         }
         ec::SYSREG => {
             exits::count(i, ExitReason::Sysreg);
-            if crate::sysreg::handle(vcpu, SysregAccess::decode(esr.iss())) {
+            if esr
+                .sysreg_iss()
+                .is_some_and(|a| crate::sysreg::handle(vcpu, a))
+            {
                 vcpu.regs.pc += 4;
             }
         }

@@ -105,8 +105,12 @@ pub mod ec {
     pub const SME: u8 = 0x1d;
     /// Instruction abort from a lower EL.
     pub const IABT_LOW: u8 = 0x20;
+    /// Instruction abort without a change in exception level.
+    pub const IABT_CUR: u8 = 0x21;
     /// Data abort from a lower EL.
     pub const DABT_LOW: u8 = 0x24;
+    /// Data abort without a change in exception level.
+    pub const DABT_CUR: u8 = 0x25;
     /// SError.
     pub const SERROR: u8 = 0x2f;
     /// Breakpoint from a lower EL (MDCR_EL2.TDE).
