@@ -1,2 +1,9 @@
-# Host unit tests of the pure-logic crates (cargo test on x86_64).
-cd "$ROOT" && cargo test -q --workspace --exclude el2 --exclude rt --exclude test-l1 --exclude test-l2 2>&1 | tail -n 30
+# Host unit tests of the pure-logic crates (cargo test on x86_64): one
+# summary line per test binary, and the failures in full if any.
+out=$BUILD/host-unit.out
+(cd "$ROOT" && cargo test --workspace --exclude el2 --exclude rt --exclude test-l1 --exclude test-l2 >"$out" 2>&1)
+rc=$?
+grep -E "^\s+Running|^\s+Doc-tests|^test result" "$out" | sed 's/^ *//' | paste - - | awk -F'\t' '$2 !~ / 0 passed; 0 failed/ {print $1 " -> " $2}'
+total=$(grep -E "^test result" "$out" | awk '{p += $4} END {print p}')
+echo "host-unit: $total unit tests passed"
+[ $rc -eq 0 ] || { grep -E "panicked|FAILED|failures:|error" "$out" | head -40; false; }
