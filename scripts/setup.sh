@@ -58,7 +58,11 @@ ensure_rust() {
     say "rustup target add $RUST_TARGET"
     rustup target add "$RUST_TARGET" >/dev/null
   fi
-  rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null
+  local have; have=$(rustup component list --installed)
+  local c
+  for c in clippy rustfmt llvm-tools; do
+    grep -q "^$c" <<<"$have" || { say "rustup component add $c"; rustup component add "$c" >/dev/null; }
+  done
 }
 # Fetch one Debian arm64 package into $CACHE/debs and unpack it under $CACHE/pkg/NAME.
 fetch_deb() {
