@@ -2,7 +2,8 @@
 # GIC distributor MMIO, interrupts through the vGIC (8 SGIs pending at once
 # with 4 list registers, the EL1 virtual and physical timers, an SGI to a
 # second vCPU started by CPU_ON that then calls CPU_OFF, the passed-through
-# RTC alarm SPI) and PSCI SYSTEM_OFF
+# RTC alarm SPI), that GICD/GICR writes cannot reach interrupts the guest does
+# not own (an unrouted SPI, L0's maintenance PPI), and PSCI SYSTEM_OFF
 # through L0 (QEMU exit 0).
 log=$LOGS/l0-test-l2.log
 scenario_test_l2 "$log" 30
@@ -14,6 +15,7 @@ expect "$log" "test-l2: start at EL1" "test-l2: hvc psci_version" "test-l2: mmio
   "test-l2: irq virtual timer fired 3/3 ok" "test-l2: irq physical timer fired 3/3 ok" \
   "test-l2: psci cpu_on(self) = -4 ok" "test-l2: irq cross-vcpu sgi taken true, vcpu1 off again true ok" \
   "test-l2: irq rtc alarm (passed-through SPI 34) taken true ok" \
+  "test-l2: gic isolation: spi 35 enable 0 priority 0x0, ppi 25 enable 0 ok" \
   "test-l2: all ok" "L0| cpu0 exits all:" "guest requested SYSTEM_OFF" || ok=0
 expect_not "$log" "BAD" "PANIC" "FATAL" || ok=0
 [ $ok = 1 ] || tail_log "$log"

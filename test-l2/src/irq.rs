@@ -265,9 +265,47 @@ fn rtc_alarm(t: &mut crate::Tally) {
     );
 }
 
+/// INTIDs the guest does not own: SPI 3 (PCIe INTA on QEMU virt, not passed
+/// through) and L0's maintenance-interrupt PPI 25.
+const UNOWNED_SPI: u32 = 35;
+const L0_MAINT_PPI: u32 = 25;
+const GICD_ICENABLER: usize = 0x180;
+const GICD_IPRIORITYR: usize = 0x400;
+const GICR_SGI_ICENABLER0: usize = 0x1_0180;
+
+/// The guest tries to take interrupts it does not own through the emulated
+/// distributor and redistributor: enable every SPI of a word, disable every
+/// SGI/PPI (including L0's maintenance PPI), set a priority. Only its own
+/// INTIDs may change; the later checks need L0's maintenance interrupt.
+fn gic_isolation(t: &mut crate::Tally) {
+    let word = GICD + GICD_ISENABLER + 4 * (UNOWNED_SPI as usize / 32);
+    crate::probe::write32(word, u32::MAX);
+    let en = crate::probe::read32(word);
+    crate::probe::write32(
+        GICD + GICD_ICENABLER + 4 * (UNOWNED_SPI as usize / 32),
+        u32::MAX,
+    );
+    let spi_ok = en & (1 << (UNOWNED_SPI % 32)) == 0 && en & (1 << (RTC_INTID % 32)) != 0;
+    crate::probe::write8(GICD + GICD_IPRIORITYR + UNOWNED_SPI as usize, 0x10);
+    let prio = crate::probe::read8(GICD + GICD_IPRIORITYR + UNOWNED_SPI as usize);
+    let r = GICR + cpu() * GICR_FRAME;
+    crate::probe::write32(r + GICR_SGI_ICENABLER0, u32::MAX);
+    crate::probe::write32(r + GICR_SGI_ISENABLER0, u32::MAX);
+    let ppi = crate::probe::read32(r + GICR_SGI_ISENABLER0);
+    let ppi_ok = ppi & (1 << L0_MAINT_PPI) == 0 && ppi & (1 << VTIMER) != 0;
+    rt::println!(
+        "test-l2: gic isolation: spi {UNOWNED_SPI} enable {} priority {prio:#x}, ppi {L0_MAINT_PPI} enable {} {}",
+        (en >> (UNOWNED_SPI % 32)) & 1,
+        (ppi >> L0_MAINT_PPI) & 1,
+        t.verdict(spi_ok && prio == 0 && ppi_ok)
+    );
+}
+
 /// Runs the interrupt checks.
 pub fn run(t: &mut crate::Tally) {
     crate::probe::write32(GICD, GICD_CTLR_ARE_G1);
+    init_this_cpu();
+    gic_isolation(t);
     init_this_cpu();
     burst(t);
     timer(t, "virtual", VTIMER, arm_vtimer);
