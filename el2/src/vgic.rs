@@ -391,7 +391,10 @@ pub fn redist_access(a: &Access) -> u64 {
     let frame = (a.off / gicr::FRAME_SIZE) as usize;
     let base = gic::gicr_base() + frame as u64 * gicr::FRAME_SIZE;
     let o = a.off % gicr::FRAME_SIZE;
-    if frame >= MAX_CPUS {
+    // Only the frames of the VM's vCPUs exist: the rest of the region is
+    // RAZ/WI. (Forwarding them would make L0 touch redistributor frames the
+    // board does not implement, which aborts at EL2.)
+    if frame >= crate::vm::try_get().map_or(0, |vm| vm.ncpus) {
         return 0;
     }
     // PPIs the guest owns, in this frame's SGI/PPI space.

@@ -301,11 +301,25 @@ fn gic_isolation(t: &mut crate::Tally) {
     );
 }
 
+/// A redistributor frame past the last vCPU (QEMU virt's GICR region has room
+/// for 123) must read as zero, and L0 must survive the access.
+fn gicr_beyond_vcpus(t: &mut crate::Tally) {
+    const GICR_TYPER: usize = 0x8;
+    const FRAME: usize = 3;
+    let v = crate::probe::read64(GICR + FRAME * GICR_FRAME + GICR_TYPER);
+    crate::probe::write32(GICR + FRAME * GICR_FRAME + GICR_WAKER, 0);
+    rt::println!(
+        "test-l2: gicr frame {FRAME} (no such vCPU) typer = {v:#x} {}",
+        t.verdict(v == 0)
+    );
+}
+
 /// Runs the interrupt checks.
 pub fn run(t: &mut crate::Tally) {
     crate::probe::write32(GICD, GICD_CTLR_ARE_G1);
     init_this_cpu();
     gic_isolation(t);
+    gicr_beyond_vcpus(t);
     init_this_cpu();
     burst(t);
     timer(t, "virtual", VTIMER, arm_vtimer);
