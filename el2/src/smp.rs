@@ -2,14 +2,17 @@
 //! QEMU's firmware). A vCPU's CPU_ON becomes CPU_ON of the physical CPU with
 //! the same index, entering `secondary_entry` with its stack as context.
 
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU64, Ordering};
 use rt::psci::fid;
 
 use crate::vcpu::{self, Vcpu};
+use crate::vgic::MAX_CPUS;
 use crate::vm::{self, VcpuPower};
 
 /// Pages of stack per secondary CPU.
 const STACK_PAGES: usize = 8;
+/// Each secondary CPU's stack (0 until first started).
+static STACKS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
 core::arch::global_asm!(
     ".section .text.secondary, \"ax\"",
@@ -29,9 +32,17 @@ extern "C" {
 /// Powers on physical CPU `idx` into L0. Returns the PSCI result.
 pub fn start_cpu(idx: usize) -> u64 {
     let vm = vm::get();
-    let Some(stack) = crate::mm::alloc_pages(STACK_PAGES) else {
-        return rt::psci::ret::INTERNAL_FAILURE as u64;
-    };
+    // One stack per CPU, kept across CPU_OFF/CPU_ON (a CPU that is off uses
+    // none), so a guest cycling its vCPUs cannot drain L0's pool.
+    let slot = &STACKS[idx % MAX_CPUS];
+    let mut stack = slot.load(Ordering::Acquire);
+    if stack == 0 {
+        let Some(s) = crate::mm::alloc_pages(STACK_PAGES) else {
+            return rt::psci::ret::INTERNAL_FAILURE as u64;
+        };
+        slot.store(s, Ordering::Release);
+        stack = s;
+    }
     let top = stack + (STACK_PAGES * crate::mm::PAGE_SIZE) as u64;
     rt::psci::call(
         vm::conduit(),

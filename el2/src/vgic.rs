@@ -296,7 +296,9 @@ fn is_bitmap(o: u64) -> bool {
 /// Forwards a bitmap register word `word` (INTIDs 32*word..) with `mask` of
 /// INTIDs the guest may see; IGROUPR reads as all Group 1 and ignores writes.
 fn bitmap(hw: u64, reg_base: u64, a: &Access, mask: u32) -> u64 {
-    if reg_base == gicd::IGROUPR {
+    // Words the guest owns nothing in never reach the hardware (they may be
+    // past the INTIDs the distributor implements).
+    if reg_base == gicd::IGROUPR || mask == 0 {
         return u64::from(mask);
     }
     if a.write {

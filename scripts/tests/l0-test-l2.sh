@@ -13,7 +13,8 @@ ok=1
 expect "$log" "test-l2: start at EL1" "test-l2: hvc psci_version" "test-l2: mmio gicd" \
   "test-l2: irq sgi-burst sent 8 (more than the list registers), taken 8 ok" \
   "test-l2: irq virtual timer fired 3/3 ok" "test-l2: irq physical timer fired 3/3 ok" \
-  "test-l2: psci cpu_on(self) = -4 ok" "test-l2: irq cross-vcpu sgi taken true, vcpu1 off again true ok" \
+  "test-l2: psci cpu_on(self) = -4 ok" "test-l2: round 1: irq cross-vcpu sgi taken true, vcpu1 off again true ok" \
+  "test-l2: round 2: irq cross-vcpu sgi taken true, vcpu1 off again true ok" \
   "test-l2: irq rtc alarm (passed-through SPI 34) taken true ok" \
   "test-l2: gic isolation: spi 35 enable 0 priority 0x0, ppi 25 enable 0 ok" \
   "test-l2: gicr frame 3 (no such vCPU) typer = 0x0 ok" \

@@ -192,9 +192,10 @@ core::arch::global_asm!(
 extern "C" fn secondary_main() -> ! {
     crate::exceptions::install();
     init_this_cpu();
+    let before = seen(1, CROSS_SGI);
     SECONDARY_READY.store(true, Ordering::SeqCst);
     irqs_on();
-    let got = wait_for(500, || seen(1, CROSS_SGI) > 0);
+    let got = wait_for(500, || seen(1, CROSS_SGI) > before);
     irqs_off();
     rt::println!("test-l2: vcpu1 took sgi {CROSS_SGI}: {got}, calling CPU_OFF");
     rt::psci::call(Conduit::Hvc, fid::CPU_OFF, 0, 0, 0);
@@ -208,15 +209,19 @@ fn affinity(target: u64) -> i64 {
     rt::psci::call(Conduit::Hvc, fid::AFFINITY_INFO, target, 0, 0) as i64
 }
 
-fn cross_vcpu(t: &mut crate::Tally) {
+fn cross_vcpu(t: &mut crate::Tally, round: u32) {
     extern "C" {
         fn test_l2_secondary();
     }
-    let again = rt::psci::call(Conduit::Hvc, fid::CPU_ON, 0, 0, 0) as i64;
-    rt::println!(
-        "test-l2: psci cpu_on(self) = {again} {}",
-        t.verdict(again == rt::psci::ret::ALREADY_ON)
-    );
+    if round == 1 {
+        let again = rt::psci::call(Conduit::Hvc, fid::CPU_ON, 0, 0, 0) as i64;
+        rt::println!(
+            "test-l2: psci cpu_on(self) = {again} {}",
+            t.verdict(again == rt::psci::ret::ALREADY_ON)
+        );
+    }
+    SECONDARY_READY.store(false, Ordering::SeqCst);
+    let before = seen(1, CROSS_SGI);
     let off = affinity(1);
     let top = core::ptr::addr_of_mut!(SECONDARY_STACK) as u64 + 16 * 1024;
     let r = rt::psci::call(
@@ -229,15 +234,15 @@ fn cross_vcpu(t: &mut crate::Tally) {
     let ready = r == 0 && wait_for(500, || SECONDARY_READY.load(Ordering::SeqCst));
     let on = affinity(1);
     rt::println!(
-        "test-l2: psci cpu_on(1) = {r}, affinity before {off} after {on}, vcpu1 ready {ready} {}",
+        "test-l2: round {round}: psci cpu_on(1) = {r}, affinity before {off} after {on}, vcpu1 ready {ready} {}",
         t.verdict(off == 1 && r == 0 && ready && on == 0)
     );
     rt::sysreg::write!("ICC_SGI1R_EL1", sgi1r(CROSS_SGI, 1));
     rt::sysreg::isb();
-    let got = wait_for(500, || seen(1, CROSS_SGI) > 0);
+    let got = wait_for(500, || seen(1, CROSS_SGI) > before);
     let gone = wait_for(500, || affinity(1) == 1);
     rt::println!(
-        "test-l2: irq cross-vcpu sgi taken {got}, vcpu1 off again {gone} {}",
+        "test-l2: round {round}: irq cross-vcpu sgi taken {got}, vcpu1 off again {gone} {}",
         t.verdict(got && gone)
     );
 }
@@ -324,6 +329,8 @@ pub fn run(t: &mut crate::Tally) {
     burst(t);
     timer(t, "virtual", VTIMER, arm_vtimer);
     timer(t, "physical", PTIMER, arm_ptimer);
-    cross_vcpu(t);
+    // Twice: the second CPU_ON re-enters a CPU that has been off.
+    cross_vcpu(t, 1);
+    cross_vcpu(t, 2);
     rtc_alarm(t);
 }
