@@ -11,6 +11,8 @@ use crate::vm::{self, VcpuPower};
 
 /// Pages of stack per secondary CPU.
 const STACK_PAGES: usize = 8;
+/// Physical CPU_ON attempts while the target is still going off.
+const CPU_ON_RETRIES: u32 = 10_000;
 /// Each secondary CPU's stack (0 until first started).
 static STACKS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
@@ -44,13 +46,19 @@ pub fn start_cpu(idx: usize) -> u64 {
         stack = s;
     }
     let top = stack + (STACK_PAGES * crate::mm::PAGE_SIZE) as u64;
-    rt::psci::call(
-        vm::conduit(),
-        fid::CPU_ON,
-        vm.machine.cpus[idx],
-        secondary_entry as *const () as u64,
-        top,
-    )
+    // A vCPU is marked off just before its physical CPU_OFF completes, so a
+    // quick CPU_ON may find the CPU still on: retry a bounded number of times.
+    let entry = secondary_entry as *const () as u64;
+    let mut r = 0;
+    for _ in 0..CPU_ON_RETRIES {
+        r = rt::psci::call(vm::conduit(), fid::CPU_ON, vm.machine.cpus[idx], entry, top);
+        let busy = [rt::psci::ret::ALREADY_ON, rt::psci::ret::ON_PENDING];
+        if !busy.contains(&(r as i64)) {
+            break;
+        }
+        core::hint::spin_loop();
+    }
+    r
 }
 
 extern "C" fn secondary_main() -> ! {
