@@ -288,6 +288,16 @@ pub struct Access {
     pub val: u64,
 }
 
+/// Whether an access may reach a register at all (IHI 0069, 12.1.3 "GIC
+/// memory-mapped register access"): naturally aligned, and 32 or 64 bits
+/// wide except in the byte-accessible priority arrays (`byte_ok`). Anything
+/// else is RAZ/WI here; forwarding it would make L0 itself issue an
+/// unaligned or mis-sized device access, which faults at EL2.
+fn well_formed(a: &Access, byte_ok: bool) -> bool {
+    let size = u64::from(a.size);
+    size.is_power_of_two() && a.off.is_multiple_of(size) && (size >= 4 || byte_ok)
+}
+
 /// Bitmap registers (one bit per INTID) of the distributor and the SGI frame.
 fn is_bitmap(o: u64) -> bool {
     (gicd::ISENABLER..gicd::IPRIORITYR).contains(&o)
@@ -313,6 +323,9 @@ fn bitmap(hw: u64, reg_base: u64, a: &Access, mask: u32) -> u64 {
 pub fn dist_access(a: &Access) -> u64 {
     let d = gic::gicd_base();
     let o = a.off;
+    if !well_formed(a, (gicd::IPRIORITYR..gicd::IPRIORITYR + 1024).contains(&o)) {
+        return 0;
+    }
     match o {
         gicd::CTLR => {
             if a.write {
@@ -393,6 +406,10 @@ pub fn redist_access(a: &Access) -> u64 {
     let frame = (a.off / gicr::FRAME_SIZE) as usize;
     let base = gic::gicr_base() + frame as u64 * gicr::FRAME_SIZE;
     let o = a.off % gicr::FRAME_SIZE;
+    let prio = gicr::SGI_BASE + gicd::IPRIORITYR;
+    if !well_formed(a, (prio..prio + 32).contains(&o)) {
+        return 0;
+    }
     // Only the frames of the VM's vCPUs exist: the rest of the region is
     // RAZ/WI. (Forwarding them would make L0 touch redistributor frames the
     // board does not implement, which aborts at EL2.)

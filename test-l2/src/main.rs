@@ -13,6 +13,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod exceptions;
+mod fuzz;
 mod irq;
 mod probe;
 
@@ -255,6 +256,7 @@ extern "C" fn main(dtb: u64) -> ! {
     gicd(&mut t);
     l0_memory(&mut t);
     irq::run(&mut t);
+    fuzz::run(&mut t);
     let unexpected = exceptions::unexpected_count();
     if unexpected != 0 {
         rt::println!(
