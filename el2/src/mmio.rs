@@ -7,7 +7,8 @@ use crate::vcpu::Vcpu;
 use crate::vgic::{self, Access};
 use fgt::Esr;
 
-/// How many bad accesses to log before going quiet.
+/// How many guest faults (bad accesses, unexpected exits) L0 logs before
+/// going quiet, so a guest cannot flood the console.
 const LOG_LIMIT: u32 = 32;
 static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 

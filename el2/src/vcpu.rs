@@ -153,11 +153,15 @@ pub fn run(vcpu: &mut Vcpu) -> ! {
             }
             ExitKind::Fiq => {
                 exits::count(vcpu.index, ExitReason::Fiq);
-                log::warn!("unexpected FIQ exit");
+                if crate::mmio::should_log() {
+                    log::warn!("unexpected FIQ exit");
+                }
             }
             ExitKind::SError => {
                 exits::count(vcpu.index, ExitReason::SError);
-                log::warn!("SError from guest, esr {:#x}", rt::sysreg::read!("ESR_EL2"));
+                if crate::mmio::should_log() {
+                    log::warn!("SError from guest, esr {:#x}", rt::sysreg::read!("ESR_EL2"));
+                }
             }
         }
     }
@@ -209,11 +213,13 @@ fn handle_sync(vcpu: &mut Vcpu) {
         }
         other => {
             exits::count(i, ExitReason::Other);
-            log::warn!(
-                "unhandled exit EC {other:#x} esr {:#x} at pc {:#x}: UNDEF injected",
-                esr.0,
-                vcpu.regs.pc
-            );
+            if crate::mmio::should_log() {
+                log::warn!(
+                    "unhandled exit EC {other:#x} esr {:#x} at pc {:#x}: UNDEF injected",
+                    esr.0,
+                    vcpu.regs.pc
+                );
+            }
             crate::inject::undef(&mut vcpu.regs);
         }
     }
