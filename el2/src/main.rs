@@ -85,7 +85,6 @@ fn banner(m: &dt::Machine) {
     let mmfr1 = rt::sysreg::read!("ID_AA64MMFR1_EL1");
     let mmfr2 = rt::sysreg::read!("ID_AA64MMFR2_EL1");
     let mmfr4 = rt::sysreg::read!("S3_0_C0_C7_4");
-    let vtr = rt::sysreg::read!("S3_4_C12_C11_1");
     let nv = match id_field(mmfr2, 24) {
         0 => "no",
         1 => "NV",
@@ -104,7 +103,7 @@ fn banner(m: &dt::Machine) {
         yes(id_field(mmfr1, 8) != 0),
         // ID_AA64MMFR4_EL1.E2H0: 0 means HCR_EL2.E2H=0 is implemented.
         yes(id_field(mmfr4, 24) == 0),
-        (vtr & 0x1f) + 1
+        vgic::nr_list_regs()
     );
 }
 

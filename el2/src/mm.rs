@@ -140,8 +140,8 @@ pub fn alloc_pages(n: usize) -> Option<u64> {
     Some(pa)
 }
 
-/// Free pages left in L0's pool (for the memory counters).
-pub fn pool_stats() -> (usize, usize) {
+/// Heap bytes in use and heap size (for the memory counters).
+pub fn heap_stats() -> (usize, usize) {
     let h = HEAP.lock();
     (h.stats_alloc_actual(), h.stats_total_bytes())
 }

@@ -10,8 +10,6 @@ use crate::vm::{self, VcpuPower};
 
 /// PSCI version reported to the guest: 1.0.
 const PSCI_VERSION_1_0: u64 = 0x1_0000;
-/// SMCCC_VERSION function ID (SMCCC 1.1+).
-const SMCCC_VERSION: u32 = 0x8000_0000;
 /// MIGRATE_INFO_TYPE: Trusted OS not present, no migration needed.
 const MIGRATE_NOT_REQUIRED: u64 = 2;
 /// 32-bit (SMC32) IDs of the calls that have both widths.
@@ -68,7 +66,8 @@ fn features(f: u32) -> i64 {
         | AFFINITY_INFO_32
         | fid::SYSTEM_OFF
         | fid::SYSTEM_RESET => ret::SUCCESS,
-        SMCCC_VERSION => ret::NOT_SUPPORTED,
+        // Everything else, SMCCC_VERSION included (the guest then assumes
+        // SMCCC 1.0), is not supported.
         _ => ret::NOT_SUPPORTED,
     }
 }

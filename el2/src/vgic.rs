@@ -32,6 +32,22 @@ const ICH_HCR_EN: u64 = 1 << 0;
 const ICH_HCR_UIE: u64 = 1 << 1;
 /// Overflow queue length per vCPU.
 const QUEUE: usize = 64;
+/// ICH_VTR_EL2.ListRegs, bits [4:0]: the number of list registers minus one
+/// (IHI 0069, 12.4.10).
+const ICH_VTR_LISTREGS: u64 = 0x1f;
+/// Virtual interrupts dropped because a vCPU's overflow queue was full
+/// (printed with the exit counters; should stay 0).
+static DROPPED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Number of list registers this CPU implements.
+pub fn nr_list_regs() -> usize {
+    (rt::sysreg::read!("S3_4_C12_C11_1") & ICH_VTR_LISTREGS) as usize + 1 // ICH_VTR_EL2
+}
+
+/// Virtual interrupts dropped so far (all vCPUs).
+pub fn dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
 
 /// INTIDs the guest owns (bitmap over 1024 INTIDs).
 static OWNED: [AtomicU32; 32] = [const { AtomicU32::new(0) }; 32];
@@ -131,26 +147,21 @@ pub struct VgicCpu {
     nr_lrs: usize,
     queue: [Pending; QUEUE],
     len: usize,
-    /// Interrupts dropped because the queue was full (should stay 0).
-    pub dropped: u64,
 }
 
 impl VgicCpu {
     /// Sets up the virtual CPU interface on this CPU (ICH_HCR_EL2.En).
     pub fn new() -> VgicCpu {
-        let vtr = rt::sysreg::read!("S3_4_C12_C11_1"); // ICH_VTR_EL2
-        for n in 0..16 {
-            if n <= (vtr & 0x1f) as usize {
-                write_lr(n, 0);
-            }
+        let nr_lrs = nr_list_regs();
+        for n in 0..nr_lrs {
+            write_lr(n, 0);
         }
         rt::sysreg::write!("S3_4_C12_C11_7", 0); // ICH_VMCR_EL2
         rt::sysreg::write!("S3_4_C12_C11_0", ICH_HCR_EN); // ICH_HCR_EL2
         VgicCpu {
-            nr_lrs: (vtr & 0x1f) as usize + 1,
+            nr_lrs,
             queue: [Pending::default(); QUEUE],
             len: 0,
-            dropped: 0,
         }
     }
 
@@ -159,7 +170,7 @@ impl VgicCpu {
             return;
         }
         if self.len == QUEUE {
-            self.dropped += 1;
+            DROPPED.fetch_add(1, Ordering::Relaxed);
             return;
         }
         self.queue[self.len] = p;

@@ -299,8 +299,11 @@ pub fn print_counters() {
         }
     }
     line("all", &all);
-    let (used, total) = mm::pool_stats();
-    log::info!("mem: heap {used} of {total} bytes in use");
+    let (used, total) = mm::heap_stats();
+    log::info!(
+        "mem: heap {used} of {total} bytes in use; vgic: {} interrupts dropped",
+        vgic::dropped()
+    );
 }
 
 fn line(who: &str, c: &[u64; NR_REASONS]) {
