@@ -20,7 +20,7 @@ build_images() {
   for b in "${crates[@]}"; do pkgs+=(-p "$b"); done
   (cd "$ROOT" && cargo build -q --release --target "$RUST_TARGET" "${pkgs[@]}") || return 1
   for b in "${crates[@]}"; do
-    "$OBJCOPY" -O binary "$ROOT/target/$RUST_TARGET/release/$b" "$IMG/$b.bin" || return 1
+    "$OBJCOPY" -O binary "${CARGO_TARGET_DIR:-$ROOT/target}/$RUST_TARGET/release/$b" "$IMG/$b.bin" || return 1
   done
 }
 
