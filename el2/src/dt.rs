@@ -22,7 +22,10 @@ pub struct Machine {
     pub cpus: Vec<u64>,
     pub gicd: (u64, u64),
     pub gicr: (u64, u64),
-    pub uart: u64,
+    /// L0's own console: another PL011, which L0 keeps from the guest (so no
+    /// guest can print a line that looks like L0's). None when the board has
+    /// only one; L0 then shares the guest's.
+    pub l0_uart: Option<u64>,
     pub psci_method: String,
     /// Timer PPIs (INTIDs): secure phys, phys, virt, hyp phys, hyp virt.
     pub timer_ppis: [u32; 5],
@@ -84,6 +87,62 @@ fn cells(n: &fdt::node::FdtNode, name: &str) -> Vec<u32> {
         .unwrap_or_default()
 }
 
+/// A string property without its NUL terminator (None if not valid UTF-8).
+fn prop_str<'a>(n: &fdt::node::FdtNode<'_, 'a>, name: &str) -> Option<&'a str> {
+    let v = n.property(name)?.value;
+    core::str::from_utf8(v.strip_suffix(&[0]).unwrap_or(v)).ok()
+}
+
+/// The node /chosen/stdout-path names: a path or an alias, with any
+/// ":options" suffix dropped (Devicetree Specification 3.6). Written here
+/// because `fdt::Fdt::chosen` panics on a DTB without /chosen.
+fn stdout_path<'b, 'a>(f: &'b fdt::Fdt<'a>) -> Option<fdt::node::FdtNode<'b, 'a>> {
+    let chosen = f.find_node("/chosen")?;
+    let path = prop_str(&chosen, "stdout-path")?.split(':').next()?;
+    if path.starts_with('/') {
+        f.find_node(path)
+    } else {
+        f.find_node(prop_str(&f.find_node("/aliases")?, path)?)
+    }
+}
+
+/// What L0 reports through: the consoles and the failure channel. Found
+/// before the rest of the DTB is read, so that every later error reaches
+/// L0's own console and ends the run with a failure status.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Channels {
+    /// The guest's console (the stdout-path PL011, else the first one).
+    pub uart: Option<u64>,
+    /// Another enabled PL011, kept by L0.
+    pub l0_uart: Option<u64>,
+    /// ECAM base and 32-bit memory window of the PCI host bridge.
+    pub pci: Option<(u64, u64)>,
+}
+
+impl Channels {
+    /// Reads them from a parsed DTB (total: missing pieces are None).
+    pub fn find(f: &fdt::Fdt) -> Channels {
+        let uarts: Vec<u64> = f
+            .all_nodes()
+            .filter(|n| {
+                n.compatible()
+                    .is_some_and(|c| c.all().any(|c| c == "arm,pl011"))
+            })
+            .filter(|n| prop_str(n, "status").is_none_or(|s| s == "okay" || s == "ok"))
+            .filter_map(|n| reg0(&n).map(|r| r.0))
+            .collect();
+        let stdout = stdout_path(f).and_then(|n| reg0(&n)).map(|r| r.0);
+        let uart = stdout
+            .filter(|u| uarts.contains(u))
+            .or(uarts.first().copied());
+        Channels {
+            uart,
+            l0_uart: uarts.iter().copied().find(|&u| Some(u) != uart),
+            pci: rt::pvpanic::find(f).map(|(e, w)| (e as u64, w as u64)),
+        }
+    }
+}
+
 impl Machine {
     /// Parses the DTB in `blob`.
     ///
@@ -116,10 +175,8 @@ impl Machine {
         let d = regs.next().ok_or(DtError::Missing("GICD reg"))?;
         let r = regs.next().ok_or(DtError::Missing("GICR reg"))?;
         let gic_irq = cells(&gic, "interrupts");
-        let uart = f
-            .find_compatible(&["arm,pl011"])
-            .and_then(|n| reg0(&n))
-            .ok_or(DtError::Missing("arm,pl011 UART"))?;
+        let ch = Channels::find(&f);
+        ch.uart.ok_or(DtError::Missing("arm,pl011 UART"))?;
         let psci_method = f
             .find_compatible(&["arm,psci-1.0", "arm,psci-0.2"])
             .and_then(|n| {
@@ -185,13 +242,13 @@ impl Machine {
             cpus,
             gicd: (d.starting_address as u64, d.size.unwrap_or(0) as u64),
             gicr: (r.starting_address as u64, r.size.unwrap_or(0) as u64),
-            uart: uart.0,
+            l0_uart: ch.l0_uart,
             psci_method,
             timer_ppis,
             gic_maint_ppi: if gic_irq.len() >= 3 {
                 intid(gic_irq[0], gic_irq[1])
             } else {
-                25
+                crate::DEFAULT_MAINT_PPI
             },
             bootargs,
             kernel,

@@ -34,24 +34,44 @@ rt::entry!(primary_main);
 /// The first 512 GiB of physical address space is mapped at EL2 (the virt
 /// board's RAM starts at 1 GiB).
 const EL2_MAP_END: u64 = 512 << 30;
-/// QEMU exit status for an L0 set-up error (bad or missing guest, bad DTB).
-pub const EXIT_SETUP_ERROR: u32 = 2;
-/// QEMU exit status for an L0 panic or fault.
-pub const EXIT_PANIC: u32 = 101;
 /// Flattened devicetree header magic and total-size offset.
 const FDT_MAGIC: u32 = 0xd00d_feed;
+/// GIC maintenance interrupt when the DTB does not name one: PPI 9 (the
+/// Arm BSA recommendation, and QEMU virt's choice).
+pub const DEFAULT_MAINT_PPI: u32 = 25;
 
-/// Ends the run with a failure status (see `rt::exit`).
-pub fn fail(code: u32) -> ! {
-    rt::exit::exit(code, rt::psci::Conduit::Smc)
+/// How L0 failed; the last line on L0's console says which.
+#[derive(Clone, Copy, Debug)]
+pub enum Failure {
+    /// A bad or missing guest, or a DTB L0 cannot use.
+    Setup,
+    /// An L0 panic or an exception taken at EL2 (an L0 bug).
+    Panic,
+}
+
+/// Ends the run as a failure: prints the verdict on L0's console and
+/// signals QEMU through the pvpanic device (QEMU exits non-zero; see
+/// `rt::exit` and docs/security.md).
+pub fn fail(why: Failure) -> ! {
+    let what = match why {
+        Failure::Setup => "setup error",
+        Failure::Panic => "panic",
+    };
+    rt::console::write_fmt_unlocked(format_args!("L0| FAILED: {what}\n"));
+    if !rt::pvpanic::present() {
+        rt::console::write_fmt_unlocked(format_args!(
+            "L0| no pvpanic device (QEMU -device pvpanic-pci): QEMU's exit status will not show the failure\n"
+        ));
+    }
+    rt::exit::exit(1, rt::psci::Conduit::Smc)
 }
 
 /// Per physical CPU GIC set-up (boot and secondary CPUs).
 pub fn cpu_init(mpidr: u64) {
-    let maint = vm::try_get().map_or(25, |v| v.machine.gic_maint_ppi);
+    let maint = vm::try_get().map_or(DEFAULT_MAINT_PPI, |v| v.machine.gic_maint_ppi);
     if gic::init_cpu(mpidr, &[maint]).is_none() {
         log::error!("no GIC redistributor for CPU {mpidr:#x}");
-        fail(EXIT_SETUP_ERROR);
+        fail(Failure::Setup);
     }
 }
 
@@ -107,6 +127,26 @@ fn banner(m: &dt::Machine) {
     );
 }
 
+/// Switches L0's console to its own UART (which the guest never sees) and
+/// finds the pvpanic failure channel; the EL2 map first makes everything
+/// outside RAM device memory, as the ECAM may lie above the first GiB.
+fn open_channels(ch: &dt::Channels, ram_start: u64, ram_end: u64) {
+    if let Some(u) = ch.l0_uart.or(ch.uart) {
+        rt::console::set_base(u as usize);
+    }
+    mm::map_device_outside(mm::Range {
+        start: ram_start,
+        end: ram_end,
+    });
+    if let Some((ecam, window)) = ch.pci {
+        // SAFETY: the DTB names this ECAM and memory window; they are mapped
+        // as device memory now, no guest can reach them (no guest DTB
+        // describes the host bridge and no stage 2 maps it), and nothing
+        // else in L0 programs the bridge.
+        unsafe { rt::pvpanic::probe(ecam as usize, window as usize) };
+    }
+}
+
 fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     // The DTB header: magic and totalsize, big-endian (DT spec 5.2).
     if dtb_addr == 0 || !dtb_addr.is_multiple_of(8) || dtb_addr >= EL2_MAP_END {
@@ -125,12 +165,14 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     let checked = guests::dtb::check(raw).map_err(BootError::Malformed)?;
     let blob: &[u8] = &checked.blob;
     let f = fdt::Fdt::new(blob).map_err(|e| BootError::Dt(dt::DtError::Parse(e)))?;
-    let ram_start = f
+    let mem = f
         .all_nodes()
         .find(|n| n.property("device_type").and_then(|p| p.as_str()) == Some("memory"))
         .and_then(|n| n.reg()?.next())
-        .map(|r| r.starting_address as u64)
         .ok_or(BootError::Dt(dt::DtError::Missing("memory node")))?;
+    let ram_start = mem.starting_address as u64;
+    let ram_end = ram_start + mem.size.unwrap_or(0) as u64;
+    open_channels(&dt::Channels::find(&f), ram_start, ram_end);
     extern "C" {
         static __image_start: u8;
         static __image_end: u8;
@@ -161,7 +203,14 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
     logger::init(machine.bootargs.split_whitespace().any(|a| a == "l0.debug"));
     banner(&machine);
-    rt::console::set_base(machine.uart as usize);
+    if machine.l0_uart.is_none() {
+        log::warn!(
+            "only one UART: L0 shares the guest's console (its lines can be forged by the guest)"
+        );
+    }
+    if !rt::pvpanic::present() {
+        log::warn!("no pvpanic-pci device: a failure of L0 will not show in QEMU's exit status");
+    }
     gic::init_distributor(machine.gicd.0, machine.gicr.0);
     let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
     let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
@@ -187,7 +236,7 @@ extern "C" fn primary_main(dtb: u64) -> ! {
         }
         Err(e) => {
             log::error!("L0 error: {e}");
-            fail(EXIT_SETUP_ERROR)
+            fail(Failure::Setup)
         }
     }
 }
@@ -199,5 +248,5 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
         "L0| PANIC at {file}:{line}: {}\n",
         info.message()
     ));
-    fail(EXIT_PANIC)
+    fail(Failure::Panic)
 }

@@ -64,6 +64,25 @@ pub fn build_el2_map(ram_end: u64) {
     }
 }
 
+/// Makes every 1 GiB block of the EL2 map that holds no RAM Device memory
+/// (the boot map assumes only the first GiB is MMIO; the DTB may place
+/// devices higher, such as QEMU virt's PCIe ECAM at 256 GiB). Runs on the
+/// boot CPU once the DTB is parsed, before other CPUs start.
+pub fn map_device_outside(ram: Range) {
+    // SAFETY: single-threaded boot; the entries are rewritten in place and
+    // the TLB is invalidated below before any access relies on them.
+    let t = unsafe { &mut *core::ptr::addr_of_mut!(EL2_L1) };
+    for (i, e) in t.0.iter_mut().enumerate() {
+        let (s, end) = (i as u64 * GIB, (i as u64 + 1) * GIB);
+        if *e != 0 && (end <= ram.start || s >= ram.end) {
+            *e = s | DESC_BLOCK | (ATTR_DEVICE << 2) | DESC_AF | DESC_XN;
+        }
+    }
+    rt::sysreg::dsb_sy();
+    // SAFETY: TLB maintenance for the EL2 regime; no memory effect visible to Rust.
+    unsafe { core::arch::asm!("tlbi alle2", "dsb nsh", "isb", options(nostack)) };
+}
+
 /// Turns on the EL2 MMU and caches with the identity map (each CPU).
 pub fn enable_el2_mmu() {
     let ttbr = core::ptr::addr_of!(EL2_L1) as u64;

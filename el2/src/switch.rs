@@ -71,7 +71,7 @@ extern "C" fn el2_fault(frame: &El2Frame) -> ! {
     for (i, r) in frame.x.iter().enumerate() {
         rt::console::write_fmt_unlocked(format_args!("L0|   x{i:<2} = {r:#018x}\n"));
     }
-    crate::fail(101)
+    crate::fail(crate::Failure::Panic)
 }
 
 // Offsets into GuestRegs: x[i] at 8*i, pc 248, pstate 256, host_sp 264.

@@ -65,7 +65,7 @@ static WAKER: [AtomicU32; MAX_CPUS] =
     [const { AtomicU32::new(gicr::WAKER_PROCESSOR_SLEEP) }; MAX_CPUS];
 static DIST_CTLR: AtomicU32 = AtomicU32::new(0);
 /// Maintenance interrupt INTID.
-static MAINT: AtomicU32 = AtomicU32::new(25);
+static MAINT: AtomicU32 = AtomicU32::new(crate::DEFAULT_MAINT_PPI);
 
 /// Gives INTID `i` to the guest.
 pub fn set_owned(i: u32) {

@@ -187,6 +187,8 @@ pub fn setup(
         };
     }
     let ncpus = machine.cpus.len().min(MAX_CPUS);
+    // L0's own console stays L0's: not in the guest DTB, not at stage 2.
+    let keep: Vec<u64> = machine.l0_uart.into_iter().collect();
     let bootargs = kernel.bootargs.as_deref().unwrap_or("");
     let cfg = guests::dtb::GuestDtbConfig {
         host_dtb,
@@ -198,6 +200,7 @@ pub fn setup(
             end: r.base + r.size,
         }),
         allow: ALLOW,
+        keep: &keep,
     };
     let dtb: Vec<u8> = guests::dtb::build(&cfg).map_err(SetupError::Dtb)?;
     if dtb.len() as u64 > GUEST_DTB_MAX {
@@ -210,12 +213,12 @@ pub fn setup(
     let mut s2 = Stage2::new(VMID, parange).map_err(SetupError::Stage2)?;
     s2.map(ram.base, ram.base, ram.size, MemType::Ram)
         .map_err(SetupError::Stage2)?;
-    let pt = passthrough_devices(host_dtb);
+    let pt = guests::dtb::passthrough(&cfg).map_err(SetupError::Dtb)?;
     let page = mm::PAGE_SIZE as u64;
-    for &(base, size) in &pt.regions {
+    for r in &pt.regions {
         // Several devices may share a page (virtio-mmio transports are 0x200 apart).
-        let start = base & !(page - 1);
-        let end = (base + size).next_multiple_of(page);
+        let start = r.base & !(page - 1);
+        let end = (r.base + r.size.max(1)).next_multiple_of(page);
         s2.map(start, start, end - start, MemType::Device)
             .map_err(SetupError::Stage2)?;
     }
@@ -251,40 +254,6 @@ pub fn setup(
     vm.power[0].store(VcpuPower::On as u8, Ordering::Release);
     VM.call_once(|| vm);
     Ok((place.load, dtb_range.base))
-}
-
-struct Passthrough {
-    regions: Vec<(u64, u64)>,
-    irqs: Vec<u32>,
-}
-
-/// MMIO regions and SPIs of the devices `ALLOW` passes, from the host DTB.
-fn passthrough_devices(dtb: &[u8]) -> Passthrough {
-    let mut p = Passthrough {
-        regions: Vec::new(),
-        irqs: Vec::new(),
-    };
-    let Ok(f) = fdt::Fdt::new(dtb) else { return p };
-    for n in f.all_nodes() {
-        let Some(c) = n.compatible() else { continue };
-        if !c.all().any(|c| ALLOW.passes(c)) {
-            continue;
-        }
-        if let Some(r) = n.reg().and_then(|mut r| r.next()) {
-            p.regions.push((
-                r.starting_address as u64,
-                r.size.unwrap_or(mm::PAGE_SIZE) as u64,
-            ));
-        }
-        if let Some(ints) = n.property("interrupts") {
-            for c in ints.value.chunks_exact(12) {
-                let kind = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
-                let num = u32::from_be_bytes([c[4], c[5], c[6], c[7]]);
-                p.irqs.push(if kind == 0 { 32 + num } else { 16 + num });
-            }
-        }
-    }
-    p
 }
 
 /// Prints the exit counters of every vCPU and their sum.

@@ -25,6 +25,10 @@ dump virt-gicv3-initrd virtualization=on,gic-version=3 -smp 2 "${loader[@]}" \
   -device "guest-loader,addr=0x49000000,initrd=$tmp/initrd"
 # Secure world devices present (a secure-only PL011, secure RAM).
 dump virt-gicv3-secure virtualization=on,secure=on,gic-version=3 -smp 2 "${loader[@]}"
+# The board as the scripts run it: a second PL011 (L0's own console, serial1)
+# and the pvpanic PCI device (L0's failure channel).
+dump virt-gicv3-l0uart virtualization=on,gic-version=3 -smp 2 "${loader[@]}" \
+  -serial null -serial null -device pvpanic-pci
 # A GICv2 board: no GICv3 node, which the guest DTB builder must refuse.
 dump virt-gicv2 virtualization=on,gic-version=2 -smp 2 "${loader[@]}"
 ls -l ./*.dtb

@@ -1,28 +1,24 @@
-//! Ending a QEMU run with an exit status the test harness can read.
+//! Ending a QEMU run.
 //!
-//! Success powers off through PSCI SYSTEM_OFF (QEMU exits 0). Failure uses the
-//! Arm semihosting SYS_EXIT call (QEMU must run with
-//! `-semihosting-config enable=on,target=native`), whose sub-code becomes
-//! QEMU's exit status. Without semihosting the failure path falls back to
-//! SYSTEM_RESET, which with `-no-reboot` also ends the run.
+//! Success powers off through PSCI SYSTEM_OFF (QEMU exits 0). Failure, for
+//! a payload that owns the board (L0, or test-l1 at EL2 on bare QEMU), goes
+//! through the pvpanic device ([`crate::pvpanic`]; QEMU runs with
+//! `-device pvpanic-pci -action panic=exit-failure` and exits with status
+//! 1). A guest has no such device: its failure is what its console says,
+//! and it powers off like a success (a guest must never be able to choose
+//! QEMU's exit status). Without pvpanic the failure path ends the run with
+//! PSCI SYSTEM_RESET (with `-no-reboot` QEMU exits 0, so only the console
+//! tells).
+//!
+//! Nothing here uses semihosting: any guest could issue those calls too.
 
 use crate::psci::{self, Conduit};
 
-/// Semihosting operation SYS_EXIT (Arm semihosting spec, 6.5.x).
-const SYS_EXIT: u64 = 0x18;
-/// ADP_Stopped_ApplicationExit reason code.
-const ADP_STOPPED_APPLICATION_EXIT: u64 = 0x20026;
-
-/// Ends the QEMU run with status `code` (non-zero means failure).
+/// Ends the QEMU run; `code` non-zero means failure (printed by the caller).
 pub fn exit(code: u32, conduit: Conduit) -> ! {
     if code == 0 {
         psci::system_off(conduit);
     }
-    let block = [ADP_STOPPED_APPLICATION_EXIT, u64::from(code)];
-    // SAFETY: `HLT #0xf000` is the AArch64 semihosting trap; QEMU reads the
-    // two-word parameter block at x1 and exits. `block` outlives the call.
-    unsafe {
-        core::arch::asm!("hlt #0xf000", in("x0") SYS_EXIT, in("x1") block.as_ptr(), options(nostack));
-    }
+    crate::pvpanic::panicked();
     psci::system_reset(conduit);
 }

@@ -1,7 +1,8 @@
 //! Bare-metal runtime shared by the L0 hypervisor (`el2`) and the test
 //! payloads (`test-l1`, `test-l2`): the arm64 Linux `Image` header and entry
-//! stub, a polled PL011 console, semihosting exit (so QEMU's exit status tells
-//! success from failure), PSCI calls, and system-register access by name.
+//! stub, a polled PL011 console, the run's end (PSCI power-off, or a failure
+//! through QEMU's pvpanic device for whoever owns the board), PSCI calls, and
+//! system-register access by name.
 //!
 //! Everything here is small and target-only; inline asm is confined to the
 //! named helpers below, each with a `// SAFETY:` line.
@@ -11,6 +12,7 @@
 pub mod console;
 pub mod exit;
 pub mod psci;
+pub mod pvpanic;
 pub mod sysreg;
 
 pub use console::Console;

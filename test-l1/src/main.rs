@@ -26,9 +26,29 @@ fn bootargs(dtb: u64) -> &'static str {
     }
 }
 
+/// At EL2 on bare QEMU test-l1 owns the board: its failure channel is the
+/// pvpanic device (see `rt::exit`).
+fn failure_channel(dtb: u64) {
+    if dtb == 0 {
+        return;
+    }
+    // SAFETY: as in `bootargs`.
+    let Ok(f) = (unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }) else {
+        return;
+    };
+    if let Some((ecam, window)) = rt::pvpanic::find(&f) {
+        // SAFETY: the DTB names the ECAM and window; the MMU is off at EL2
+        // (device memory) and nothing else programs the bridge.
+        unsafe { rt::pvpanic::probe(ecam, window) };
+    }
+}
+
 extern "C" fn main(dtb: u64) -> ! {
     let el = rt::current_el();
     rt::println!("test-l1: start at EL{el}");
+    if el == 2 {
+        failure_channel(dtb);
+    }
     let args = bootargs(dtb);
     let code = match args.split_whitespace().next().unwrap_or("") {
         "hello" | "" => 0,

@@ -14,6 +14,7 @@
 
 mod exceptions;
 mod fuzz;
+mod hostile;
 mod irq;
 mod probe;
 
@@ -207,6 +208,23 @@ fn l0_memory(t: &mut Tally) {
     rt::println!("test-l2: continued after the aborts");
 }
 
+/// /chosen/bootargs of the DTB at `dtb` ("" if none): the first word picks
+/// a mode (`hostile PATH`).
+fn bootargs(dtb: u64) -> &'static str {
+    if dtb == 0 {
+        return "";
+    }
+    // SAFETY: as in `describe_dtb`.
+    match unsafe { fdt::Fdt::from_ptr(dtb as *const u8) } {
+        Ok(f) => f
+            .find_node("/chosen")
+            .and_then(|c| c.property("bootargs"))
+            .and_then(|p| p.as_str())
+            .unwrap_or(""),
+        Err(_) => "",
+    }
+}
+
 /// Prints what the DTB in x0 gives this guest (information only).
 fn describe_dtb(dtb: u64) {
     if dtb == 0 {
@@ -252,6 +270,11 @@ extern "C" fn main(dtb: u64) -> ! {
         rt::println!("test-l2: expected EL1 {}", t.verdict(false));
     }
     describe_dtb(dtb);
+    let args = bootargs(dtb);
+    let mut words = args.split_whitespace();
+    if words.next() == Some("hostile") {
+        hostile::run(words.next().unwrap_or("/tmp/nv-l0-escape"));
+    }
     hypercalls(&mut t);
     gicd(&mut t);
     l0_memory(&mut t);

@@ -66,23 +66,6 @@ impl Allow {
         rtc: false,
         virtio_mmio: false,
     };
-
-    /// Whether a device with compatible string `c` is passed through under
-    /// this policy (its MMIO and interrupts then belong to the guest). The
-    /// same table decides what [`build`] puts in the guest DTB, so L0's
-    /// stage-2 mappings and the guest's DTB cannot disagree.
-    pub fn passes(&self, c: &str) -> bool {
-        match BY_COMPATIBLE
-            .iter()
-            .find(|(name, _)| *name == c)
-            .map(|(_, k)| *k)
-        {
-            Some(Class::Uart) => self.uart,
-            Some(Class::Rtc) => self.rtc,
-            Some(Class::VirtioMmio) => self.virtio_mmio,
-            _ => false,
-        }
-    }
 }
 
 /// The initial RAM disk the guest is told about: `[start, end)`.
@@ -109,6 +92,97 @@ pub struct GuestDtbConfig<'a> {
     pub initrd: Option<Initrd>,
     /// Device pass-through policy.
     pub allow: Allow,
+    /// MMIO base addresses (first `reg` entry) of devices L0 keeps for
+    /// itself, such as its own console UART: never passed, whatever `allow`
+    /// says.
+    pub keep: &'a [u64],
+}
+
+/// What the guest gets of the board besides RAM, GIC and timer: the MMIO
+/// ranges and interrupts of the devices passed through. L0 maps exactly
+/// these at stage 2; [`build`] describes exactly these nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Passthrough {
+    /// Every `reg` range of every passed device.
+    pub regions: Vec<MemRange>,
+    /// The INTIDs of their interrupts (SPI n = 32 + n, PPI n = 16 + n).
+    pub irqs: Vec<u32>,
+}
+
+/// GIC interrupt specifier: 3 cells (type, number, flags); type 0 is an
+/// SPI, 1 a PPI (devicetree binding arm,gic-v3).
+const GIC_IRQ_CELLS: usize = 3;
+const INTID_SPI_BASE: u32 = 32;
+const INTID_PPI_BASE: u32 = 16;
+
+/// The devices `cfg` passes through, with their MMIO and interrupts.
+///
+/// # Errors
+/// A malformed host DTB or root cell counts out of range.
+pub fn passthrough(cfg: &GuestDtbConfig) -> Result<Passthrough, DtbError> {
+    let checked = check(cfg.host_dtb)?;
+    let fdt = fdt::Fdt::new(&checked.blob).map_err(|_| MalformedAt {
+        offset: 0,
+        what: Malformed::TooShort {
+            len: checked.blob.len(),
+        },
+    })?;
+    let t = Tree::read(&fdt).map_err(DtbError::DuplicatePhandle)?;
+    let Some(root) = t.nodes.first() else {
+        return Err(DtbError::Missing("root node"));
+    };
+    let (ac, sc) = root_cells(&t)?;
+    let mut p = Passthrough::default();
+    for &i in &root.children {
+        if !passed(cfg, &t, i, classify(&t, i), ac, sc) {
+            continue;
+        }
+        p.regions.extend(reg_ranges(&t, i, ac, sc));
+        if let Some(v) = t.prop(i, "interrupts") {
+            for c in v.chunks_exact(4 * GIC_IRQ_CELLS) {
+                if let (Some(kind), Some(num)) = (cell(&c[0..4]), cell(&c[4..8])) {
+                    let base = if kind == 0 {
+                        INTID_SPI_BASE
+                    } else {
+                        INTID_PPI_BASE
+                    };
+                    p.irqs.push(base.saturating_add(num));
+                }
+            }
+        }
+    }
+    Ok(p)
+}
+
+/// Root `#address-cells` and `#size-cells` (Devicetree Specification 2.3.5:
+/// defaults 2 and 1), each 1 or 2.
+fn root_cells(t: &Tree) -> Result<(u32, u32), DtbError> {
+    let ac = t.prop_u32(0, "#address-cells").unwrap_or(2);
+    let sc = t.prop_u32(0, "#size-cells").unwrap_or(1);
+    for c in [ac, sc] {
+        if !(1..=2).contains(&c) {
+            return Err(DtbError::Cells {
+                value: u64::from(c),
+                cells: c,
+            });
+        }
+    }
+    Ok((ac, sc))
+}
+
+/// Whether root child `i` of class `class` is an optional device the guest
+/// gets: its class is allowed and L0 does not keep it.
+fn passed(cfg: &GuestDtbConfig, t: &Tree, i: usize, class: Class, ac: u32, sc: u32) -> bool {
+    let allowed = match class {
+        Class::Uart => cfg.allow.uart,
+        Class::Rtc => cfg.allow.rtc,
+        Class::VirtioMmio => cfg.allow.virtio_mmio,
+        _ => false,
+    };
+    allowed
+        && !reg_ranges(t, i, ac, sc)
+            .first()
+            .is_some_and(|r| cfg.keep.contains(&r.base))
 }
 
 /// Why no guest DTB was built.
@@ -597,17 +671,7 @@ pub fn build(cfg: &GuestDtbConfig) -> Result<Vec<u8>, DtbError> {
         return Err(DtbError::NoVcpus);
     }
 
-    // Root cell counts (Devicetree Specification 2.3.5: defaults 2 and 1).
-    let ac = t.prop_u32(0, "#address-cells").unwrap_or(2);
-    let sc = t.prop_u32(0, "#size-cells").unwrap_or(1);
-    for c in [ac, sc] {
-        if !(1..=2).contains(&c) {
-            return Err(DtbError::Cells {
-                value: u64::from(c),
-                cells: c,
-            });
-        }
-    }
+    let (ac, sc) = root_cells(&t)?;
 
     let root_kids = t.nodes[0].children.clone();
     let classes: Vec<Class> = (0..t.nodes.len())
@@ -677,13 +741,8 @@ pub fn build(cfg: &GuestDtbConfig) -> Result<Vec<u8>, DtbError> {
     };
     plan.no_children[gic] = true;
     for &i in &root_kids {
-        let pass = match plan.classes[i] {
-            Class::Timer | Class::Gic => true,
-            Class::Uart => cfg.allow.uart,
-            Class::Rtc => cfg.allow.rtc,
-            Class::VirtioMmio => cfg.allow.virtio_mmio,
-            _ => false,
-        };
+        let class = plan.classes[i];
+        let pass = matches!(class, Class::Timer | Class::Gic) || passed(cfg, &t, i, class, ac, sc);
         if pass {
             plan.mark_subtree(i);
         }

@@ -13,6 +13,9 @@ const VIRT: &[u8] = include_bytes!("../../testdata/virt-gicv3.dtb");
 const VIRT_INITRD: &[u8] = include_bytes!("../../testdata/virt-gicv3-initrd.dtb");
 const VIRT_SECURE: &[u8] = include_bytes!("../../testdata/virt-gicv3-secure.dtb");
 const VIRT_GICV2: &[u8] = include_bytes!("../../testdata/virt-gicv2.dtb");
+const VIRT_L0UART: &[u8] = include_bytes!("../../testdata/virt-gicv3-l0uart.dtb");
+/// The second PL011 of VIRT_L0UART, which L0 keeps as its own console.
+const L0_UART: u64 = 0x0904_0000;
 
 /// L0 keeps the low 64 MiB of the 1 GiB at 0x40000000.
 const GUEST_RAM: [MemRange; 1] = [MemRange::new(0x4400_0000, 0x3c00_0000)];
@@ -25,6 +28,7 @@ fn cfg(host: &[u8]) -> GuestDtbConfig<'_> {
         bootargs: "console=ttyAMA0 rdinit=/init",
         initrd: None,
         allow: Allow::ALL,
+        keep: &[],
     }
 }
 
@@ -854,12 +858,50 @@ fn dump_for_dtc() {
 }
 
 #[test]
-fn allow_passes_follows_the_class_table() {
-    assert!(Allow::ALL.passes("arm,pl011"));
-    assert!(Allow::ALL.passes("virtio,mmio"));
-    assert!(Allow::ALL.passes("arm,pl031"));
-    assert!(!Allow::NONE.passes("arm,pl011"));
-    assert!(!Allow::ALL.passes("arm,gic-v3"));
-    assert!(!Allow::ALL.passes("pci-host-ecam-generic"));
-    assert!(!Allow::ALL.passes("no,such-device"));
+fn passthrough_follows_the_class_table() {
+    let p = passthrough(&cfg(VIRT)).unwrap();
+    // QEMU virt: one PL011, the PL031 and 32 virtio-mmio transports.
+    assert_eq!(p.regions.len(), 34);
+    assert!(p.regions.contains(&MemRange::new(0x0900_0000, 0x1000)));
+    assert!(p.regions.contains(&MemRange::new(0x0901_0000, 0x1000)));
+    // No GIC, PCIe, flash or fw-cfg region.
+    assert!(!p
+        .regions
+        .iter()
+        .any(|r| r.base == 0x0800_0000 || r.base == 0x1000_0000));
+    assert!(p.irqs.contains(&33) && p.irqs.contains(&34));
+    let none = passthrough(&GuestDtbConfig {
+        allow: Allow::NONE,
+        ..cfg(VIRT)
+    })
+    .unwrap();
+    assert_eq!(none, Passthrough::default());
+}
+
+#[test]
+fn kept_devices_are_neither_mapped_nor_described() {
+    let c = GuestDtbConfig {
+        keep: &[L0_UART],
+        ..cfg(VIRT_L0UART)
+    };
+    let all = passthrough(&cfg(VIRT_L0UART)).unwrap();
+    assert!(all.regions.iter().any(|r| r.base == L0_UART));
+    let p = passthrough(&c).unwrap();
+    assert!(!p.regions.iter().any(|r| r.base == L0_UART));
+    assert_eq!(p.regions.len() + 1, all.regions.len());
+    let out = build(&c).unwrap();
+    let f = Fdt::new(&out).unwrap();
+    assert!(f.find_node("/pl011@9040000").is_none());
+    assert!(f.find_node("/pl011@9000000").is_some());
+    let aliases = f.find_node("/aliases").unwrap();
+    assert!(aliases.property("serial1").is_none());
+    assert_eq!(
+        f.find_node("/chosen")
+            .unwrap()
+            .property("stdout-path")
+            .and_then(|p| p.as_str()),
+        Some("/pl011@9000000")
+    );
+    // The PCI host bridge (and so the pvpanic device on it) is never described.
+    assert!(f.all_nodes().all(|n| !n.name.starts_with("pcie@")));
 }
