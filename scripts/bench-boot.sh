@@ -24,4 +24,4 @@ done
 mb=$(printf '%s\n' "${bare[@]}" | median); ml=$(printf '%s\n' "${l0[@]}" | median)
 echo "boot-bench: runs=$RUNS bare-qemu=${mb}ms (${bare[*]}) under-L0=${ml}ms (${l0[*]}) ratio=$(awk -v a="$ml" -v b="$mb" 'BEGIN{printf "%.2f", a/b}')"
 echo "boot-bench: L0 image $(stat -c %s "$IMG/el2.bin") bytes"
-grep "exits " "$LOGS/bench-l0.log" | sed 's/^L0| cpu[0-9]* /boot-bench: /'
+grep "exits " "$(l0_log "$LOGS/bench-l0.log")" | sed 's/^L0| cpu[0-9]* /boot-bench: /'

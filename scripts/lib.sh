@@ -24,32 +24,75 @@ build_images() {
   done
 }
 
-# The board every run uses (see ../shared/PLATFORM.md).
+# The board every run uses (see ../shared/PLATFORM.md). No semihosting: a
+# guest could use it to end QEMU with a status of its choice or to reach host
+# files (docs/security.md). Failure reaches QEMU's exit status only through
+# the pvpanic device, which whoever owns the board (L0, or a bare-metal
+# payload at EL2) keeps: QEMU then exits 1.
 QEMU_BOARD=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on
-  -nographic -monitor none -no-reboot -semihosting-config enable=on,target=native)
+  -display none -monitor none -no-reboot -device pvpanic-pci -action panic=exit-failure)
 
-# qemu_run LOG TIMEOUT_S QEMU_ARGS...: runs QEMU on the board above with the
-# serial console captured in LOG (and echoed when SHOW=1). Returns QEMU's exit
-# status, 124 on timeout.
+# l0_log LOG: where qemu_run puts L0's own console for a run logged to LOG.
+l0_log() { echo "${1%.log}.l0.log"; }
+# qemu_log LOG: QEMU's own messages (stdout/stderr of the QEMU process).
+qemu_log() { echo "${1%.log}.qemu.log"; }
+
+# qemu_run LOG TIMEOUT_S QEMU_ARGS...: runs QEMU on the board above. The
+# first UART (the guest's console; a bare payload's only one) goes to LOG,
+# the second (L0's own console, which no guest can write) to $(l0_log LOG),
+# QEMU's messages to $(qemu_log LOG). With SHOW=1 both consoles are also
+# shown as they come; guest lines that pose as L0's are marked "[guest]".
+# Returns QEMU's exit status, 124 on timeout.
 qemu_run() {
   local log=$1 to=$2; shift 2
-  local rc
+  local l0; l0=$(l0_log "$log")
+  local q; q=$(qemu_log "$log")
+  local rc qpid tails=()
+  rm -f "$log" "$l0" "$q"; : >"$log"; : >"$l0"
+  timeout -k 5 "$to" qemu-system-aarch64 "${QEMU_BOARD[@]}" -serial "file:$log" -serial "file:$l0" \
+    "$@" </dev/null >"$q" 2>&1 &
+  qpid=$!
   if [ "${SHOW:-0}" = 1 ]; then
-    timeout -k 5 "$to" qemu-system-aarch64 "${QEMU_BOARD[@]}" "$@" </dev/null 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
-  else
-    timeout -k 5 "$to" qemu-system-aarch64 "${QEMU_BOARD[@]}" "$@" </dev/null >"$log" 2>&1
-    rc=$?
+    # Both tails end by themselves once QEMU (the timeout wrapper) is gone.
+    tail -s 0.2 -n +1 -F --pid="$qpid" "$l0" 2>/dev/null | tr -d '\r' &
+    tails+=($!)
+    tail -s 0.2 -n +1 -F --pid="$qpid" "$log" 2>/dev/null | tr -d '\r' | sed -u 's/^L0|/[guest] L0|/' &
+    tails+=($!)
   fi
-  tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+  wait "$qpid"
+  rc=$?
+  [ ${#tails[@]} -eq 0 ] || wait "${tails[@]}"
+  local f
+  for f in "$log" "$l0" "$q"; do tr -d '\r' <"$f" >"$f.tmp" && mv "$f.tmp" "$f"; done
+  if [ -s "$q" ] && [ "${SHOW:-0}" = 1 ]; then sed 's/^/[qemu] /' "$q"; fi
   return $rc
 }
 
-# tail_log LOG: the end of a log, for failure reports.
+# tail_log LOG: the end of a run's logs (guest console, L0's console,
+# QEMU's messages), for failure reports.
 tail_log() {
-  echo "---- last 40 lines of $1 ----"
-  tail -n 40 "$1"
-  echo "---- end of $1 ----"
+  local f
+  for f in "$1" "$(l0_log "$1")" "$(qemu_log "$1")"; do
+    [ -s "$f" ] || continue
+    echo "---- last 40 lines of $f ----"
+    tail -n 40 "$f"
+    echo "---- end of $f ----"
+  done
+}
+
+# l0_verdict LOG: L0's own account of a run, from L0's console only (never
+# from the guest's, where any line can be forged). Prints why and fails when
+# L0 reported a failure, panicked or faulted, or did not power off.
+l0_verdict() {
+  local l0; l0=$(l0_log "$1")
+  if grep -qE '^L0\| (FAILED|PANIC|FATAL)' "$l0"; then
+    echo "L0 failed: $(grep -m1 -E '^L0\| (cpu[0-9]+ ERROR|FAILED|PANIC|FATAL)' "$l0")"
+    return 1
+  fi
+  if ! grep -qE '^L0\| cpu[0-9]+ guest requested SYSTEM_(OFF|RESET): powering off' "$l0"; then
+    echo "L0 did not power off (no power-off line on L0's console)"
+    return 1
+  fi
 }
 
 # expect LOG MARKER...: every marker (fixed string) appears in LOG.

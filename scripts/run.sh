@@ -26,18 +26,32 @@ echo "[run] building L0 and payloads"
 build_images el2 test-l2 || exit 1
 LOG=$LOGS/run-$NAME.log
 echo "[run] scenario $NAME: ${DESC[$NAME]}"
-echo "[run] console follows (L0's own lines start with 'L0|'); log: $LOG"
+echo "[run] console follows: L0's own lines (start with 'L0|') come from L0's UART; guest lines"
+echo "[run] that pose as L0's are shown as '[guest] L0|'. Logs: $LOG (guest), $(l0_log "$LOG") (L0)"
 start=$(date +%s%N)
-SHOW=1 "scenario_${NAME//-/_}" "$LOG" 300
+TIMEOUT=300
+SHOW=1 "scenario_${NAME//-/_}" "$LOG" "$TIMEOUT"
 rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "[run] QEMU exited with status $rc after ${ms} ms"
 case $NAME in
-  linux|bare-linux) expect "$LOG" "${LINUX_MARKERS[@]}" && ok=1 || ok=0 ;;
-  test-l2) expect "$LOG" "test-l2: all ok" && ok=1 || ok=0 ;;
+  linux|bare-linux) MARKERS=("${LINUX_MARKERS[@]}") ;;
+  test-l2) MARKERS=("test-l2: all ok") ;;
 esac
-if [ "$rc" -eq 0 ] && [ $ok = 1 ]; then
+# The verdict: a timeout, then L0's own account (from L0's console only),
+# then the guest's final marker.
+why=""
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+  why="timeout after ${TIMEOUT}s"
+elif [ "$NAME" != bare-linux ] && ! why=$(l0_verdict "$LOG"); then
+  :
+elif [ "$rc" -ne 0 ]; then
+  why="QEMU exited with status $rc"
+elif ! miss=$(expect "$LOG" "${MARKERS[@]}"); then
+  why="the guest did not reach its final marker ($miss)"
+fi
+if [ -z "$why" ]; then
   echo "[run] $NAME: OK"
 else
-  echo "[run] $NAME: FAILED"; tail_log "$LOG"; exit 1
+  echo "[run] $NAME: FAILED: $why"; tail_log "$LOG"; exit 1
 fi

@@ -6,12 +6,12 @@ scenario_test_l2 "$log" 30
 rc=$?
 ok=1
 [ $rc -eq 0 ] || { echo "qemu exit status $rc"; ok=0; }
+l0=$(l0_log "$log")
 expect "$log" "test-l2: l0-memory read -> abort" "test-l2: l0-memory write -> abort" \
-  "guest read at IPA 0x40000000" "guest write at IPA 0x40000000" "external abort injected" \
-  "test-l2: all ok" "dabt-fault=2" || ok=0
-# The aborts come before the end of the run: L0 survived them.
-a=$(grep -n "l0-memory write -> abort" "$log" | head -1 | cut -d: -f1)
-b=$(grep -n "guest requested SYSTEM_OFF" "$log" | head -1 | cut -d: -f1)
-[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || { echo "abort not followed by a clean power-off"; ok=0; }
+  "test-l2: continued after the aborts" "test-l2: all ok" || ok=0
+expect "$l0" "guest read at IPA 0x40000000" "guest write at IPA 0x40000000" "external abort injected" \
+  "dabt-fault=2" || ok=0
+# L0 survived the aborts: it logged them and later powered off cleanly.
+l0_verdict "$log" || ok=0
 [ $ok = 1 ] || tail_log "$log"
 [ $ok = 1 ]
