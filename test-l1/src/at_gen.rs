@@ -18,7 +18,14 @@
 //! reading. Stage-1 table IPAs are scratch addresses too, so they stay inside
 //! even with stage 2 off. Slots the generator did not write hold 0
 //! (invalid): the scratch area is cleared once and every slot a case writes
-//! is cleared before the next case.
+//! is cleared before the next case. Stage-1 descriptors are written in the
+//! regime's endianness (SCTLR_ELx.EE).
+//!
+//! The generator's reading only steers: where it is wrong, a case misses its
+//! target (the `steering` line counts how often targets are hit); the
+//! outcome is still compared. The one decision that must be right is
+//! [`Skip::S12Stage2Perm`]; it is conservative (it ignores the Access flag,
+//! and any leaf of the case the output IPA reaches counts).
 
 use at_emul::{AtOp, DescReader, ExternalAbort, Features, Pa, RegSnapshot};
 
