@@ -599,6 +599,49 @@ fn at_s12_stage2_fault_sets_s_not_ptw() {
 }
 
 #[test]
+fn at_s12_writes_translate_with_stage2_write_permission() {
+    // AT S12E1W / S12E0W succeed when stage 1 and stage 2 both grant the
+    // write, whatever S2AP[0] says (write-only S2AP = 0b10 included); they
+    // fault at stage 2 (S set, PTW clear, leaf level) when S2AP[1] is 0,
+    // and the reads the other way round (Arm ARM D8.4.2, C5.5).
+    let va = 0x1234u64;
+    for (s2ap, w_ok, r_ok) in [(3u64, true, true), (2, true, false), (1, false, true)] {
+        let mut m = Mem::new();
+        s2_identity(&mut m);
+        // The output IPA's gigabyte (0xc000_0000) gets its own stage-2 leaf.
+        m.set(
+            S2ROOT + 24,
+            0x1_4000_0000 | BLOCK | AF | (s2ap << 6) | (0xf << 2),
+        );
+        page39(
+            &mut m,
+            ROOT,
+            va,
+            0xc012_3000 | PAGE | AF | AP_RW_ALL | (1 << 2) | (3 << 8),
+        );
+        for (op, ok) in [
+            (AtOp::S12E1W, w_ok),
+            (AtOp::S12E0W, w_ok),
+            (AtOp::S12E1R, r_ok),
+            (AtOp::S12E0R, r_ok),
+        ] {
+            let p = emulate(op, Va(va), &snap(), &mut m).0;
+            if ok {
+                assert_eq!(p & 1, 0, "{op:?} s2ap={s2ap}: {p:#x}");
+                assert_eq!(p & 0x000f_ffff_ffff_f000, 0x1_4012_3000, "{op:?}");
+            } else {
+                assert_eq!(
+                    p & (1 | (1 << 8) | (1 << 9)),
+                    1 | (1 << 9),
+                    "{op:?} s2ap={s2ap}"
+                );
+                assert_eq!((p >> 1) & 0x3f, 0b00_1101, "{op:?}: level-1 permission");
+            }
+        }
+    }
+}
+
+#[test]
 fn at_fwb_stage2_forces_write_back() {
     let va = 0x1000u64;
     let mut m = Mem::new();

@@ -243,6 +243,50 @@ fn s2_s2ap_read_only_gives_permission_fault_on_write() {
 }
 
 #[test]
+fn s2_s2ap_each_encoding_grants_read_and_write_independently() {
+    // Arm ARM D8.4.2, stage-2 data access permissions: S2AP[0] grants
+    // reads, S2AP[1] writes: 0b00 none, 0b01 read-only, 0b10 write-only,
+    // 0b11 read/write.
+    let ipa = 0x4000_0000u64;
+    let c = cfg(vtcr4k(25, 1));
+    for (s2ap, read, write) in [
+        (0u64, false, false),
+        (1, true, false),
+        (2, false, true),
+        (3, true, true),
+    ] {
+        let mut m = Mem::new();
+        path(
+            &mut m,
+            Granule::K4,
+            ROOT,
+            1,
+            9,
+            ipa,
+            2,
+            0x8000_0000 | BLOCK | AF | (s2ap << 6),
+            &[T2],
+        );
+        for (access, want) in [(Access::Read, read), (Access::Write, write)] {
+            match s2::walk(&c, Ipa(ipa), &mut m, access) {
+                Ok(t) => {
+                    assert!(want, "s2ap={s2ap} {access:?} allowed");
+                    assert_eq!((t.perms.read, t.perms.write), (read, write));
+                    assert_eq!(t.pa.0, 0x8000_0000);
+                }
+                Err(e) => {
+                    assert!(!want, "s2ap={s2ap} {access:?} denied");
+                    assert_eq!(
+                        (e.kind, e.level, e.stage2),
+                        (FaultKind::Permission, 2, true)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn s2_xn_encodings_with_feat_xnx() {
     let ipa = 0x4000_0000u64;
     let c = cfg(vtcr4k(25, 1));
