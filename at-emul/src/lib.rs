@@ -194,13 +194,22 @@ impl Fault {
         }
     }
 
-    /// The low ISS bits of a Data Abort (ESR_ELx.ISS with EC 0x24/0x25) for
-    /// this fault: `DFSC[5:0]`, `WnR[6]` and `S1PTW[7]` (Arm ARM D24.2.40, ISS
-    /// encoding for a Data Abort). `write` is whether the access was a write;
-    /// the caller adds ISV/SAS/SRT etc. when it has a syndrome to report.
+    /// The Data Abort syndrome (EC 0x24/0x25) of this fault for an access
+    /// that was a write when `write`: DFSC, WnR and S1PTW (the caller adds
+    /// ISV/SAS/SRT when it has an instruction syndrome to report).
+    #[must_use]
+    pub const fn data_abort(&self, write: bool) -> arch::DataAbort {
+        let mut d = arch::DataAbort::external(write);
+        d.dfsc = self.fsc();
+        d.s1ptw = self.s1ptw;
+        d
+    }
+
+    /// The low ISS bits of a Data Abort for this fault: `DFSC[5:0]`,
+    /// `WnR[6]` and `S1PTW[7]` ([`Fault::data_abort`] encoded).
     #[must_use]
     pub const fn dabt_iss(&self, write: bool) -> u32 {
-        (self.fsc() as u32) | ((write as u32) << 6) | ((self.s1ptw as u32) << 7)
+        self.data_abort(write).encode()
     }
 
     /// The HPFAR_EL2 value for a stage-2 fault: FIPA (bits `[47:4]`) holds
@@ -208,7 +217,7 @@ impl Fault {
     #[must_use]
     pub const fn hpfar(&self) -> u64 {
         match self.ipa {
-            Some(Ipa(ipa)) => ((ipa >> 12) & ((1 << 44) - 1)) << 4,
+            Some(Ipa(ipa)) => arch::regs::hpfar::from_ipa(ipa),
             None => 0,
         }
     }

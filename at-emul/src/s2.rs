@@ -5,51 +5,11 @@ use crate::features::{pa_bits, Features};
 use crate::walk::{self, desc, shr, Params};
 use crate::{Access, DescReader, DescUpdate, Fault, FaultKind, Granule, Ipa, Pa, Perms};
 
-/// VTCR_EL2 fields (Arm ARM D24.2, VTCR_EL2).
-pub mod vtcr {
-    /// T0SZ, bits `[5:0]`.
-    pub const T0SZ_SHIFT: u32 = 0;
-    /// SL0, bits `[7:6]`.
-    pub const SL0_SHIFT: u32 = 6;
-    /// SH0, bits `[13:12]`.
-    pub const SH0_SHIFT: u32 = 12;
-    /// TG0, bits `[15:14]`.
-    pub const TG0_SHIFT: u32 = 14;
-    /// PS, bits `[18:16]`.
-    pub const PS_SHIFT: u32 = 16;
-    /// HA, bit 21.
-    pub const HA: u64 = 1 << 21;
-    /// HD, bit 22.
-    pub const HD: u64 = 1 << 22;
-    /// DS, bit 32.
-    pub const DS: u64 = 1 << 32;
-    /// SL2, bit 33.
-    pub const SL2: u64 = 1 << 33;
-}
+/// VTCR_EL2 fields: the project's one definition, in `arch`.
+pub use arch::regs::vtcr;
 
-/// HCR_EL2 bits that change a translation (Arm ARM D24.2, HCR_EL2).
-pub mod hcr {
-    /// Stage 2 enable.
-    pub const VM: u64 = 1 << 0;
-    /// Protected table walk: stage-1 walks to stage-2 Device memory fault.
-    pub const PTW: u64 = 1 << 2;
-    /// Default cacheability: stage 1 off, stage 2 on, Normal WB.
-    pub const DC: u64 = 1 << 12;
-    /// Trap general exceptions (with E2H: the EL2&0 regime).
-    pub const TGE: u64 = 1 << 27;
-    /// Stage-2 cacheability disable.
-    pub const CD: u64 = 1 << 32;
-    /// EL2 host (VHE).
-    pub const E2H: u64 = 1 << 34;
-    /// Nested virtualization.
-    pub const NV: u64 = 1 << 42;
-    /// Nested virtualization, EL1 descriptor format change.
-    pub const NV1: u64 = 1 << 43;
-    /// Forced write-back (stage 2 attribute format).
-    pub const FWB: u64 = 1 << 46;
-    /// Default cacheability tagging.
-    pub const DCT: u64 = 1 << 57;
-}
+/// HCR_EL2 bits: the project's one definition, in `arch`.
+pub use arch::regs::hcr;
 
 /// The stage-2 configuration of a VM: what the walker needs from VTCR_EL2,
 /// VTTBR_EL2, HCR_EL2 and SCTLR_EL2.

@@ -35,7 +35,8 @@ extern crate std;
 pub mod bits;
 pub mod config;
 pub mod ctl;
-pub mod esr;
+/// Syndromes and encodings: the project's one description, in `arch`.
+pub use arch::esr;
 pub mod route;
 pub mod table;
 

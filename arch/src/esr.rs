@@ -71,7 +71,7 @@ impl core::fmt::Display for Enc {
     }
 }
 
-/// Exception classes this crate routes (Arm ARM D24.2.40, ESR_EL2.EC).
+/// Exception classes (Arm ARM D24.2.40, ESR_EL2.EC).
 pub mod ec {
     /// Unknown reason.
     pub const UNKNOWN: u8 = 0x00;
@@ -179,6 +179,120 @@ impl Esr {
     pub const fn imm16(self) -> u16 {
         (self.0 & 0xffff) as u16
     }
+    /// For a data abort (EC 0x24/0x25): the decoded ISS.
+    pub const fn data_abort(self) -> DataAbort {
+        DataAbort::decode(self.iss())
+    }
+}
+
+/// Fault status codes (ESR_ELx.ISS.DFSC/IFSC, Arm ARM D24.2.40) that L0
+/// builds itself; the translation-fault codes come from at-emul's `Fault`.
+pub mod fsc {
+    /// Synchronous External abort, not on a translation table walk.
+    pub const SEA: u8 = 0x10;
+}
+
+/// The ISS of a Data Abort (EC 0x24/0x25; Arm ARM D24.2.40, "ISS encoding
+/// for an exception from a Data Abort"), the one description used to read
+/// L0's own exits, to build the syndromes L0 injects and to report a guest
+/// hypervisor's stage-2 faults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DataAbort {
+    /// ISV `[24]`: SAS/SSE/SRT/SF/AR are valid (a single load or store of
+    /// a general-purpose register).
+    pub isv: bool,
+    /// SAS `[23:22]` as a size in bytes (1, 2, 4 or 8).
+    pub size: u8,
+    /// SSE `[21]`: the load sign-extends.
+    pub sse: bool,
+    /// SRT `[20:16]`: the transfer register (31 = XZR).
+    pub srt: u8,
+    /// SF `[15]`: 64-bit register (else 32-bit).
+    pub sf: bool,
+    /// AR `[14]`: acquire/release semantics.
+    pub ar: bool,
+    /// FnV `[10]`: FAR is not valid.
+    pub fnv: bool,
+    /// S1PTW `[7]`: a stage-2 fault on a stage-1 table walk.
+    pub s1ptw: bool,
+    /// WnR `[6]`: a write (else a read).
+    pub write: bool,
+    /// DFSC `[5:0]`.
+    pub dfsc: u8,
+}
+
+impl DataAbort {
+    /// Decodes an ISS.
+    pub const fn decode(iss: u32) -> DataAbort {
+        DataAbort {
+            isv: iss & (1 << 24) != 0,
+            size: 1 << ((iss >> 22) & 3),
+            sse: iss & (1 << 21) != 0,
+            srt: ((iss >> 16) & 0x1f) as u8,
+            sf: iss & (1 << 15) != 0,
+            ar: iss & (1 << 14) != 0,
+            fnv: iss & (1 << 10) != 0,
+            s1ptw: iss & (1 << 7) != 0,
+            write: iss & (1 << 6) != 0,
+            dfsc: (iss & 0x3f) as u8,
+        }
+    }
+    /// Encodes it back into an ISS (fields without ISV are left out when
+    /// `isv` is false, as the architecture says they are then RES0).
+    pub const fn encode(&self) -> u32 {
+        let mut iss = (self.dfsc as u32 & 0x3f)
+            | ((self.write as u32) << 6)
+            | ((self.s1ptw as u32) << 7)
+            | ((self.fnv as u32) << 10);
+        if self.isv {
+            let sas = match self.size {
+                1 => 0,
+                2 => 1,
+                4 => 2,
+                _ => 3,
+            };
+            iss |= (1 << 24)
+                | (sas << 22)
+                | ((self.sse as u32) << 21)
+                | ((self.srt as u32 & 0x1f) << 16)
+                | ((self.sf as u32) << 15)
+                | ((self.ar as u32) << 14);
+        }
+        iss
+    }
+    /// A synchronous External abort on a data access (what L0 injects for
+    /// an access to memory the guest does not own).
+    pub const fn external(write: bool) -> DataAbort {
+        DataAbort {
+            isv: false,
+            size: 1,
+            sse: false,
+            srt: 0,
+            sf: false,
+            ar: false,
+            fnv: false,
+            s1ptw: false,
+            write,
+            dfsc: fsc::SEA,
+        }
+    }
+    /// The value a load of this syndrome writes to its register, from the
+    /// `raw` bytes read: truncated to SAS, sign-extended when SSE, and to 32
+    /// bits for a W register (Arm ARM pseudocode for LDR/LDRS*).
+    pub const fn load_value(&self, raw: u64) -> u64 {
+        let bits = self.size as u32 * 8;
+        let mut v = raw;
+        if bits < 64 {
+            v &= (1u64 << bits) - 1;
+            if self.sse && v & (1 << (bits - 1)) != 0 {
+                v |= !0u64 << bits;
+            }
+        }
+        if !self.sf {
+            v &= 0xffff_ffff;
+        }
+        v
+    }
 }
 
 /// The decoded ISS of a trapped MSR/MRS/SYS (EC 0x18).
@@ -208,6 +322,44 @@ mod tests {
             }
         }
         assert_eq!(Esr::new(ec::HVC64, 0).sysreg_iss(), None);
+    }
+
+    #[test]
+    fn data_abort_roundtrip() {
+        // ldrsh w3, [x1] faulting at stage 2: ISV, SAS=1, SSE, SRT=3, SF=0.
+        let iss = (1 << 24) | (1 << 22) | (1 << 21) | (3 << 16) | 0x06;
+        let d = DataAbort::decode(iss);
+        assert!(d.isv && d.sse && !d.sf && !d.write);
+        assert_eq!((d.size, d.srt, d.dfsc), (2, 3, 0x06));
+        assert_eq!(d.encode(), iss);
+        // With ISV every modelled field survives a round trip; bits L0 does
+        // not model (EA, CM, SET, VNCR) are dropped.
+        for raw in [0x0100_0000u32, 0x01ff_c4ff, 0x0193_0046] {
+            let d = DataAbort::decode(raw);
+            assert_eq!(DataAbort::decode(d.encode()), d, "{raw:#x}");
+            assert_eq!(d.encode(), raw & 0x01ff_c4ff, "{raw:#x}");
+        }
+        // Without ISV the syndrome fields are RES0 and are not encoded.
+        assert_eq!(DataAbort::decode(0x00ff_ffff).encode(), 0x4ff);
+        assert_eq!(DataAbort::external(true).encode(), 0x50);
+    }
+
+    #[test]
+    fn load_values_follow_size_sign_and_width() {
+        let d = |size, sse, sf| DataAbort {
+            isv: true,
+            size,
+            sse,
+            sf,
+            ..DataAbort::default()
+        };
+        assert_eq!(d(1, false, true).load_value(0x1ff), 0xff);
+        assert_eq!(d(1, true, true).load_value(0x80), 0xffff_ffff_ffff_ff80);
+        assert_eq!(d(1, true, false).load_value(0x80), 0xffff_ff80);
+        assert_eq!(d(2, true, true).load_value(0x7fff), 0x7fff);
+        assert_eq!(d(4, true, true).load_value(0x8000_0000), 0xffff_ffff_8000_0000);
+        assert_eq!(d(4, false, false).load_value(u64::MAX), 0xffff_ffff);
+        assert_eq!(d(8, false, true).load_value(u64::MAX), u64::MAX);
     }
 
     #[test]
