@@ -1,94 +1,126 @@
-//! Exit reasons and their counters, and the data-abort ISS decoding L0's
-//! MMIO path needs (syndrome classes and sysreg ISS come from `fgt::esr`,
-//! the one description of ESR_EL2 in the project; Arm ARM D24.2.40).
+//! Exits: the snapshot of the syndrome registers taken right after the
+//! world switch, and the dispatcher that hands it to a handler and counts
+//! the exit once, under the reason the handler reports. Syndrome layouts
+//! come from `arch::esr` (Arm ARM D24.2.40, ESR_EL2).
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use aarch64_cpu::registers::{Readable, ESR_EL2, FAR_EL2, HPFAR_EL2};
+use arch::esr::{ec, Esr};
+use el2::counters::{self, ExitReason};
 
-use crate::vgic::MAX_CPUS;
+use crate::switch::ExitKind;
+use crate::vcpu::Vcpu;
 
-/// Every reason L0 counts an exit under. The discriminant indexes the counters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(usize)]
-pub enum ExitReason {
-    Hvc,
-    Smc,
-    Sysreg,
-    DabtMmio,
-    DabtFault,
-    Iabt,
-    Wfx,
-    Irq,
-    Fiq,
-    SError,
-    Other,
-}
-
-/// Number of exit reasons (size of a counter array).
-pub const NR_REASONS: usize = ExitReason::Other as usize + 1;
-
-/// Printable names, indexed by `ExitReason`.
-pub const REASON_NAMES: [&str; NR_REASONS] = [
-    "hvc",
-    "smc",
-    "sysreg",
-    "dabt-mmio",
-    "dabt-fault",
-    "iabt",
-    "wfx",
-    "irq",
-    "fiq",
-    "serror",
-    "other",
-];
-
-/// A decoded data-abort ISS (D24.2.40, "ISS encoding for a Data Abort").
+/// Everything L0 needs to know about one exit, read once.
 #[derive(Clone, Copy, Debug)]
-pub struct DataAbort {
-    /// ISV: the fields below are valid (single load/store of a GPR).
-    pub isv: bool,
-    /// Access size in bytes.
-    pub size: u8,
-    /// Sign-extend the loaded value.
-    pub sse: bool,
-    /// Register number (31 = XZR).
-    pub srt: u8,
-    /// 64-bit register (else 32-bit).
-    pub sf: bool,
-    /// Write (else read).
-    pub write: bool,
-    /// Fault status code, ISS[5:0].
-    pub dfsc: u8,
-    /// Stage-2 fault on a stage-1 table walk.
-    pub s1ptw: bool,
+pub struct Exit {
+    /// Which vector was taken.
+    pub kind: ExitKind,
+    /// ESR_EL2 (synchronous exits; 0 otherwise).
+    pub esr: Esr,
+    /// FAR_EL2 (aborts).
+    pub far: u64,
+    /// HPFAR_EL2 (stage-2 aborts).
+    pub hpfar: u64,
 }
 
-impl DataAbort {
-    pub fn decode(iss: u32) -> DataAbort {
-        DataAbort {
-            isv: iss & (1 << 24) != 0,
-            size: 1 << ((iss >> 22) & 3),
-            sse: iss & (1 << 21) != 0,
-            srt: ((iss >> 16) & 0x1f) as u8,
-            sf: iss & (1 << 15) != 0,
-            write: iss & (1 << 6) != 0,
-            dfsc: (iss & 0x3f) as u8,
-            s1ptw: iss & (1 << 7) != 0,
+impl Exit {
+    /// Reads the syndrome registers for an exit of `kind`.
+    pub fn snapshot(kind: ExitKind) -> Exit {
+        match kind {
+            ExitKind::Sync | ExitKind::SError => Exit {
+                kind,
+                esr: Esr(ESR_EL2.get()),
+                far: FAR_EL2.get(),
+                hpfar: HPFAR_EL2.get(),
+            },
+            _ => Exit {
+                kind,
+                esr: Esr(0),
+                far: 0,
+                hpfar: 0,
+            },
         }
+    }
+
+    /// The faulting IPA of a stage-2 abort (HPFAR_EL2.FIPA and the page
+    /// offset from FAR_EL2).
+    pub fn fault_ipa(&self) -> u64 {
+        arch::regs::hpfar::ipa(self.hpfar, self.far)
     }
 }
 
-/// Exit counters per CPU and reason. Each CPU only adds to its own row;
-/// any CPU may read them (to print at power-off or on request).
-static COUNTERS: [[AtomicU64; NR_REASONS]; MAX_CPUS] =
-    [const { [const { AtomicU64::new(0) }; NR_REASONS] }; MAX_CPUS];
-
-/// Counts one exit of CPU `cpu` for `r`.
-#[inline]
-pub fn count(cpu: usize, r: ExitReason) {
-    COUNTERS[cpu % MAX_CPUS][r as usize].fetch_add(1, Ordering::Relaxed);
+/// Handles one exit and counts it.
+pub fn dispatch(v: &mut Vcpu, e: &Exit) {
+    let ctx = v.context();
+    let reason = match e.kind {
+        ExitKind::Sync => sync(v, e),
+        ExitKind::Irq => {
+            crate::irq::handle(v);
+            ExitReason::Irq
+        }
+        ExitKind::Fiq => {
+            el2::guest_warn!("unexpected FIQ exit");
+            ExitReason::Fiq
+        }
+        ExitKind::SError => {
+            el2::guest_warn!("SError from the guest, esr {:#x}", e.esr.0);
+            ExitReason::SError
+        }
+    };
+    counters::count(v.index, ctx, reason);
 }
 
-/// The counters of CPU `cpu`.
-pub fn snapshot(cpu: usize) -> [u64; NR_REASONS] {
-    core::array::from_fn(|r| COUNTERS[cpu % MAX_CPUS][r].load(Ordering::Relaxed))
+/// ESR_EL2 ISS for WFx: TI`[1:0]` (0 = WFI, 1 = WFE, 2 = WFIT, 3 = WFET);
+/// bit 0 set for the WFE forms.
+const WFX_TI_WFE: u32 = 1;
+
+fn sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
+    match e.esr.ec() {
+        ec::HVC64 => {
+            crate::psci::handle(v);
+            ExitReason::Hvc
+        }
+        ec::SMC64 => {
+            // A trapped SMC returns to the SMC itself (preferred return address).
+            crate::psci::handle(v);
+            v.regs.pc += 4;
+            ExitReason::Smc
+        }
+        ec::SYSREG => {
+            if let Some(a) = e.esr.sysreg_iss() {
+                if crate::sysreg::handle(v, a) {
+                    v.regs.pc += 4;
+                }
+            }
+            ExitReason::Sysreg
+        }
+        ec::DABT_LOW => crate::mmio::data_abort(v, e),
+        ec::IABT_LOW => {
+            el2::guest_warn!(
+                "guest instruction fetch at {:#x} (pc {:#x}): not guest memory, external abort injected",
+                e.far,
+                v.regs.pc
+            );
+            crate::inject::instruction_abort(v, e.far);
+            ExitReason::Iabt
+        }
+        ec::WFX => {
+            v.regs.pc += 4;
+            if e.esr.iss() & WFX_TI_WFE == 0 {
+                // SAFETY: waiting for a physical interrupt on our own CPU has
+                // no memory effect; any interrupt (masked at EL2) wakes it.
+                unsafe { core::arch::asm!("wfi", options(nostack)) };
+            }
+            ExitReason::Wfx
+        }
+        other => {
+            el2::guest_warn!(
+                "unhandled exit EC {other:#x} esr {:#x} at pc {:#x}: UNDEF injected",
+                e.esr.0,
+                v.regs.pc
+            );
+            crate::inject::undef(v);
+            ExitReason::Other
+        }
+    }
 }

@@ -1,74 +1,74 @@
-//! Synchronous exception injection into the guest's EL1 (Arm ARM D1.3.x,
-//! "Exception entry"): set ELR/SPSR/ESR/FAR_EL1 and move the guest to its
-//! vector with the PSTATE an exception to EL1 gives.
+//! Synchronous exception injection into a vCPU's EL1 (Arm ARM D1.3.x,
+//! "Exception entry"): ELR/SPSR/ESR/FAR_EL1 of the vCPU's current context
+//! are set (wherever that context lives) and the vCPU moves to its vector
+//! with the PSTATE an exception to EL1 gives.
 
-use crate::switch::GuestRegs;
-use fgt::esr::ec;
+use arch::esr::{ec, DataAbort, Esr};
+use arch::regs::{sctlr_el1, spsr};
 
-const SPSR_M_MASK: u64 = 0xf;
-const M_EL0T: u64 = 0b0000;
-const M_EL1T: u64 = 0b0100;
-const M_EL1H: u64 = 0b0101;
-const DAIF: u64 = 0xf << 6;
-const PSTATE_PAN: u64 = 1 << 22;
-/// SCTLR_EL1.SPAN: 0 means PSTATE.PAN is set on exception entry to EL1.
-const SCTLR_SPAN: u64 = 1 << 23;
-const ESR_IL: u64 = 1 << 25;
-/// Fault status code: synchronous external abort, not on a table walk.
-pub const FSC_SEA: u64 = 0x10;
+use crate::switch::El1;
+use crate::vcpu::Vcpu;
 
-/// Vector offset for an exception taken to EL1 from the guest's current mode.
-fn vector_offset(pstate: u64) -> u64 {
-    match pstate & SPSR_M_MASK {
-        M_EL1T => 0x000,
-        M_EL1H => 0x200,
-        _ => 0x400,
+/// Vector offsets from VBAR_EL1 (Arm ARM D1.3.x "Exception vectors"):
+/// current EL with SP0, with SPx, lower EL in AArch64, lower EL in AArch32.
+const VEC_CUR_SP0: u64 = 0x000;
+const VEC_CUR_SPX: u64 = 0x200;
+const VEC_LOWER_A64: u64 = 0x400;
+const VEC_LOWER_A32: u64 = 0x600;
+/// VBAR_EL1 bits `[10:0]` are RES0 (the table is 2 KiB aligned).
+const VBAR_ALIGN: u64 = 0x7ff;
+
+/// Vector offset for a synchronous exception taken to EL1 from `pstate`.
+pub fn vector_offset(pstate: u64) -> u64 {
+    if pstate & spsr::M_AARCH32 != 0 {
+        return VEC_LOWER_A32;
+    }
+    match pstate & spsr::M {
+        spsr::EL1T => VEC_CUR_SP0,
+        spsr::EL1H => VEC_CUR_SPX,
+        _ => VEC_LOWER_A64,
     }
 }
 
-/// Delivers a synchronous exception with syndrome `esr` (EC and ISS, IL is
-/// added) and fault address `far` to the guest's EL1.
-pub fn sync_to_el1(regs: &mut GuestRegs, esr: u64, far: u64) {
-    let vbar = rt::sysreg::read!("VBAR_EL1");
-    let sctlr = rt::sysreg::read!("SCTLR_EL1");
-    rt::sysreg::write!("ELR_EL1", regs.pc);
-    rt::sysreg::write!("SPSR_EL1", regs.pstate);
-    rt::sysreg::write!("ESR_EL1", esr | ESR_IL);
-    rt::sysreg::write!("FAR_EL1", far);
-    let mut pstate = M_EL1H | DAIF | (regs.pstate & PSTATE_PAN);
-    if sctlr & SCTLR_SPAN == 0 {
-        pstate |= PSTATE_PAN;
+/// Delivers a synchronous exception with syndrome `esr` and fault address
+/// `far` to the vCPU's EL1.
+pub fn sync_to_el1(v: &mut Vcpu, esr: Esr, far: u64) {
+    let vbar = v.el1(El1::VBAR_EL1);
+    let sctlr = v.el1(El1::SCTLR_EL1);
+    let (pc, pstate) = (v.regs.pc, v.regs.pstate);
+    v.set_el1(El1::ELR_EL1, pc);
+    v.set_el1(El1::SPSR_EL1, pstate);
+    v.set_el1(El1::ESR_EL1, esr.0);
+    v.set_el1(El1::FAR_EL1, far);
+    // PSTATE on exception entry to EL1: EL1h, DAIF masked, PAN kept, and
+    // set when SCTLR_EL1.SPAN is 0.
+    let mut next = spsr::EL1H | spsr::DAIF | (pstate & spsr::PAN);
+    if sctlr & sctlr_el1::SPAN == 0 {
+        next |= spsr::PAN;
     }
-    regs.pc = (vbar & !0x7ff) + vector_offset(regs.pstate);
-    regs.pstate = pstate;
+    v.regs.pc = (vbar & !VBAR_ALIGN) + vector_offset(pstate);
+    v.regs.pstate = next;
 }
 
-fn from_el0(regs: &GuestRegs) -> bool {
-    regs.pstate & SPSR_M_MASK == M_EL0T
+fn from_el0(v: &Vcpu) -> bool {
+    v.regs.pstate & spsr::M == spsr::EL0T
 }
 
-/// Injects a synchronous external abort for a data access at `far`.
-pub fn data_abort(regs: &mut GuestRegs, far: u64, write: bool) {
-    let class = if from_el0(regs) {
-        ec::DABT_LOW
-    } else {
-        ec::DABT_CUR
-    };
-    let esr = (u64::from(class) << 26) | (u64::from(write) << 6) | FSC_SEA;
-    sync_to_el1(regs, esr, far);
+/// Injects a synchronous External abort for a data access at `far`.
+pub fn data_abort(v: &mut Vcpu, far: u64, write: bool) {
+    let class = if from_el0(v) { ec::DABT_LOW } else { ec::DABT_CUR };
+    let esr = Esr::new(class, DataAbort::external(write).encode());
+    sync_to_el1(v, esr, far);
 }
 
-/// Injects a synchronous external abort on instruction fetch at `far`.
-pub fn instruction_abort(regs: &mut GuestRegs, far: u64) {
-    let class = if from_el0(regs) {
-        ec::IABT_LOW
-    } else {
-        ec::IABT_CUR
-    };
-    sync_to_el1(regs, (u64::from(class) << 26) | FSC_SEA, far);
+/// Injects a synchronous External abort on instruction fetch at `far`.
+pub fn instruction_abort(v: &mut Vcpu, far: u64) {
+    let class = if from_el0(v) { ec::IABT_LOW } else { ec::IABT_CUR };
+    let esr = Esr::new(class, u32::from(arch::esr::fsc::SEA));
+    sync_to_el1(v, esr, far);
 }
 
 /// Injects an Undefined Instruction exception (EC 0).
-pub fn undef(regs: &mut GuestRegs) {
-    sync_to_el1(regs, u64::from(ec::UNKNOWN) << 26, 0);
+pub fn undef(v: &mut Vcpu) {
+    sync_to_el1(v, Esr::new(ec::UNKNOWN, 0), 0);
 }

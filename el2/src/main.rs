@@ -14,17 +14,16 @@ mod dt;
 mod exits;
 mod gic;
 mod inject;
+mod irq;
 mod logger;
 mod mm;
 mod mmio;
 mod percpu;
 mod psci;
 mod smp;
-mod stage2;
 mod switch;
 mod sysreg;
 mod vcpu;
-mod vgic;
 mod vm;
 
 use core::fmt;
@@ -66,13 +65,13 @@ pub fn fail(why: Failure) -> ! {
     rt::exit::exit(1, rt::psci::Conduit::Smc)
 }
 
-/// Per physical CPU GIC set-up (boot and secondary CPUs).
-pub fn cpu_init(mpidr: u64) {
-    let maint = vm::try_get().map_or(DEFAULT_MAINT_PPI, |v| v.machine.gic_maint_ppi);
-    if gic::init_cpu(mpidr, &[maint]).is_none() {
-        log::error!("no GIC redistributor for CPU {mpidr:#x}");
-        fail(Failure::Setup);
-    }
+/// Per physical CPU set-up (boot and secondary CPUs): the GIC's
+/// redistributor and CPU interface, the virtual interface, the EL2
+/// identity registers.
+pub fn cpu_init(vm: &vm::Vm, cpu: usize) {
+    vm.gic.init_cpu(cpu, &[vm.machine.gic_maint_ppi]);
+    irq::reset_cpu_interface(&vm.gic);
+    vcpu::init_cpu_el2();
 }
 
 /// A boot failure: a message for the console.
@@ -82,6 +81,7 @@ enum BootError {
     Dt(dt::DtError),
     Pool(&'static str),
     Setup(vm::SetupError),
+    NoRedistributor(u64),
 }
 
 impl fmt::Display for BootError {
@@ -92,6 +92,7 @@ impl fmt::Display for BootError {
             BootError::Dt(e) => write!(f, "{e}"),
             BootError::Pool(e) => write!(f, "{e}"),
             BootError::Setup(e) => write!(f, "{e}"),
+            BootError::NoRedistributor(m) => write!(f, "no GIC redistributor for CPU {m:#x}"),
         }
     }
 }
@@ -123,7 +124,7 @@ fn banner(m: &dt::Machine) {
         yes(id_field(mmfr1, 8) != 0),
         // ID_AA64MMFR4_EL1.E2H0: 0 means HCR_EL2.E2H=0 is implemented.
         yes(id_field(mmfr4, 24) == 0),
-        vgic::nr_list_regs()
+        irq::nr_list_regs()
     );
 }
 
@@ -147,7 +148,7 @@ fn open_channels(ch: &dt::Channels, ram_start: u64, ram_end: u64) {
     }
 }
 
-fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
+fn boot(dtb_addr: u64) -> Result<(&'static vm::Vm, u64, u64), BootError> {
     // The DTB header: magic and totalsize, big-endian (DT spec 5.2).
     if dtb_addr == 0 || !dtb_addr.is_multiple_of(8) || dtb_addr >= EL2_MAP_END {
         return Err(BootError::BadDtb(dtb_addr));
@@ -202,6 +203,7 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     let blob: alloc::vec::Vec<u8> = checked.blob.into_owned();
     let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
     logger::init(machine.bootargs.split_whitespace().any(|a| a == "l0.debug"));
+    percpu::set_cpus(&machine.cpus);
     banner(&machine);
     if machine.l0_uart.is_none() {
         log::warn!(
@@ -211,13 +213,18 @@ fn boot(dtb_addr: u64) -> Result<(u64, u64), BootError> {
     if !rt::pvpanic::present() {
         log::warn!("no pvpanic-pci device: a failure of L0 will not show in QEMU's exit status");
     }
-    gic::init_distributor(machine.gicd.0, machine.gicr.0);
-    let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
+    // SAFETY: the DTB names these GIC frames; the EL2 map makes them
+    // device memory and nothing else drives the GIC.
+    let gic = unsafe { gic::PhysGic::new(machine.gicd.0, machine.gicr.0, &machine.cpus) }
+        .map_err(BootError::NoRedistributor)?;
+    gic.init_distributor();
+    let traps = vcpu::guest_traps(vcpu::cpu_features(), vcpu::pmcr_n());
     let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
     let boot_dtb = guests::MemRange::new(dtb_addr, size as u64);
-    let r = vm::setup(machine, blob, boot_dtb).map_err(BootError::Setup)?;
-    cpu_init(mpidr);
-    Ok(r)
+    let (vm, entry, arg0) =
+        vm::setup(machine, gic, traps, blob, boot_dtb).map_err(BootError::Setup)?;
+    cpu_init(vm, 0);
+    Ok((vm, entry, arg0))
 }
 
 extern "C" fn primary_main(dtb: u64) -> ! {
@@ -227,12 +234,9 @@ extern "C" fn primary_main(dtb: u64) -> ! {
     mm::init_heap();
     logger::init(false);
     match boot(dtb) {
-        Ok((entry, arg0)) => {
-            let s2 = &vm::get().stage2;
-            vcpu::configure_el2(s2.vttbr(), s2.vtcr());
+        Ok((vm, entry, arg0)) => {
             log::info!("entering guest at {entry:#x} (x0 = {arg0:#x})");
-            let mut v = vcpu::Vcpu::new(0, entry, arg0);
-            vcpu::run(&mut v)
+            vcpu::Vcpu::new(0, vm, entry, arg0).run()
         }
         Err(e) => {
             log::error!("L0 error: {e}");

@@ -164,3 +164,76 @@ pub fn heap_stats() -> (usize, usize) {
     let h = HEAP.lock();
     (h.stats_alloc_actual(), h.stats_total_bytes())
 }
+
+/// Returns `n` pages from [`alloc_pages`].
+pub fn free_pages(pa: u64, n: usize) {
+    FRAMES.lock().dealloc((pa / PAGE_SIZE as u64) as usize, n);
+}
+
+/// Stage-2 table memory from L0's page pool (identity-mapped at EL2).
+pub struct PoolTables;
+
+impl el2::stage2::TableMemory for PoolTables {
+    fn alloc(&mut self, pages: usize) -> Option<u64> {
+        alloc_pages(pages)
+    }
+    fn free(&mut self, pa: u64, pages: usize) {
+        free_pages(pa, pages);
+    }
+    fn read(&self, table: u64, idx: usize) -> u64 {
+        // SAFETY: `table` is a table page this pool handed out (identity-
+        // mapped, owned by the Stage2 that asks) and idx < 512.
+        unsafe { (table as *const u64).add(idx % 512).read_volatile() }
+    }
+    fn write(&mut self, table: u64, idx: usize, v: u64) {
+        // SAFETY: as in `read`; a table walker may read the entry at any
+        // time, which the Stage2 code orders with break-before-make.
+        unsafe { (table as *mut u64).add(idx % 512).write_volatile(v) };
+        rt::sysreg::dsb_sy();
+    }
+}
+
+/// Stage-2 TLB maintenance on this CPU, broadcast to the Inner Shareable
+/// domain. TLBI IPAS2E1IS and VMALLS12E1IS act on the VMID in VTTBR_EL2,
+/// so the VMID is switched in around them (Arm ARM D8.14 "TLB maintenance
+/// instructions"; the stage-1 entries built on the old stage 2 go with a
+/// TLBI VMALLE1IS).
+pub struct HwTlb;
+
+impl HwTlb {
+    fn with_vmid(vmid: u16, f: impl FnOnce()) {
+        let saved: u64 = rt::sysreg::read!("VTTBR_EL2");
+        rt::sysreg::write!("VTTBR_EL2", u64::from(vmid) << arch::regs::vttbr::VMID_SHIFT);
+        rt::sysreg::isb();
+        f();
+        rt::sysreg::write!("VTTBR_EL2", saved);
+        rt::sysreg::isb();
+    }
+}
+
+impl el2::stage2::Tlb for HwTlb {
+    fn invalidate_ipa(&mut self, vmid: u16, ipa: u64) {
+        HwTlb::with_vmid(vmid, || {
+            // SAFETY: TLB maintenance has no effect on memory Rust can see.
+            unsafe {
+                core::arch::asm!(
+                    "dsb ishst",
+                    "tlbi ipas2e1is, {}",
+                    "dsb ish",
+                    "tlbi vmalle1is",
+                    "dsb ish",
+                    in(reg) ipa >> 12,
+                    options(nostack)
+                )
+            }
+        });
+    }
+    fn invalidate_vmid(&mut self, vmid: u16) {
+        HwTlb::with_vmid(vmid, || {
+            // SAFETY: as above.
+            unsafe {
+                core::arch::asm!("dsb ishst", "tlbi vmalls12e1is", "dsb ish", options(nostack))
+            }
+        });
+    }
+}

@@ -1,81 +1,64 @@
 //! Stage-2 data aborts: emulated MMIO (the GIC distributor and
 //! redistributors) or, for any other IPA the guest does not own, a
-//! synchronous external abort injected into the guest.
+//! synchronous External abort injected into the guest.
 
-use crate::exits::{self, DataAbort, ExitReason};
+use el2::counters::ExitReason;
+use el2::vgic::{self, Access};
+
+use crate::exits::Exit;
 use crate::vcpu::Vcpu;
-use crate::vgic::{self, Access};
-use fgt::Esr;
 
-/// How many guest faults (bad accesses, unexpected exits) L0 logs before
-/// going quiet, so a guest cannot flood the console.
-const LOG_LIMIT: u32 = 32;
-static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
-
-/// Whether a guest fault is still worth a log line (the first LOG_LIMIT are).
-pub fn should_log() -> bool {
-    LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT
+/// Which emulated frame an IPA falls in.
+enum Frame {
+    Dist(u64),
+    Redist(u64),
 }
 
-/// HPFAR_EL2.FIPA holds IPA[51:12] in bits [43:4] (D24.2.57).
-fn fault_ipa(hpfar: u64, far: u64) -> u64 {
-    ((hpfar & 0x0fff_ffff_fff0) << 8) | (far & 0xfff)
-}
-
-/// Handles a data abort taken from the guest.
-pub fn data_abort(vcpu: &mut Vcpu, esr: Esr) {
-    let far = rt::sysreg::read!("FAR_EL2");
-    let ipa = fault_ipa(rt::sysreg::read!("HPFAR_EL2"), far);
-    let da = DataAbort::decode(esr.iss());
-    let vm = crate::vm::get();
+/// Handles a data abort taken from the guest; returns how it was counted.
+pub fn data_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
+    let ipa = e.fault_ipa();
+    let da = e.esr.data_abort();
+    let vm = v.vm;
     let (gd, gr) = (vm.machine.gicd, vm.machine.gicr);
-    let dev = if (gd.0..gd.0 + gd.1).contains(&ipa) {
-        Some((ipa - gd.0, vgic::dist_access as fn(&Access) -> u64))
+    let frame = if (gd.0..gd.0 + gd.1).contains(&ipa) {
+        Some(Frame::Dist(ipa - gd.0))
     } else if (gr.0..gr.0 + gr.1).contains(&ipa) {
-        Some((ipa - gr.0, vgic::redist_access as fn(&Access) -> u64))
+        Some(Frame::Redist(ipa - gr.0))
     } else {
         None
     };
-    match dev {
-        Some((off, emulate)) if da.isv && !da.s1ptw => {
-            exits::count(vcpu.index, ExitReason::DabtMmio);
-            let mut a = Access {
+    match frame {
+        Some(f) if da.isv && !da.s1ptw => {
+            let off = match f {
+                Frame::Dist(o) | Frame::Redist(o) => o,
+            };
+            let a = Access {
                 off,
                 size: da.size,
                 write: da.write,
-                val: 0,
+                val: if da.write { v.reg(da.srt) } else { 0 },
             };
-            if a.write {
-                a.val = vcpu.reg(da.srt);
-                emulate(&a);
-            } else {
-                let mut v = emulate(&a);
-                let bits = u32::from(da.size) * 8;
-                if bits < 64 {
-                    v &= (1u64 << bits) - 1;
-                    if da.sse && v & (1 << (bits - 1)) != 0 {
-                        v |= !0u64 << bits;
-                    }
-                }
-                if !da.sf {
-                    v &= 0xffff_ffff;
-                }
-                vcpu.set_reg(da.srt, v);
+            let raw = match f {
+                Frame::Dist(_) => vgic::dist_access(&vm.vgic, &vm.gic, &a),
+                Frame::Redist(_) => vgic::redist_access(&vm.vgic, &vm.redist, &vm.gic, &a),
+            };
+            if !da.write {
+                v.set_reg(da.srt, da.load_value(raw));
             }
-            vcpu.regs.pc += 4;
+            v.regs.pc += 4;
+            ExitReason::DabtMmio
         }
         _ => {
-            exits::count(vcpu.index, ExitReason::DabtFault);
-            if should_log() {
-                log::warn!(
-                    "guest {} at IPA {ipa:#x} (VA {far:#x}, pc {:#x}, DFSC {:#x}){}: not guest memory, external abort injected",
-                    if da.write { "write" } else { "read" },
-                    vcpu.regs.pc,
-                    da.dfsc,
-                    if dev.is_some() { " without syndrome" } else { "" },
-                );
-            }
-            crate::inject::data_abort(&mut vcpu.regs, far, da.write);
+            el2::guest_warn!(
+                "guest {} at IPA {ipa:#x} (VA {:#x}, pc {:#x}, DFSC {:#x}){}: not guest memory, external abort injected",
+                if da.write { "write" } else { "read" },
+                e.far,
+                v.regs.pc,
+                da.dfsc,
+                if frame.is_some() { " without syndrome" } else { "" },
+            );
+            crate::inject::data_abort(v, e.far, da.write);
+            ExitReason::DabtFault
         }
     }
 }

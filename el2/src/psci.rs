@@ -6,7 +6,7 @@ use core::sync::atomic::Ordering;
 use rt::psci::{fid, ret};
 
 use crate::vcpu::Vcpu;
-use crate::vm::{self, VcpuPower};
+use crate::vm::{Vm, VcpuPower};
 
 /// PSCI version reported to the guest: 1.0.
 const PSCI_VERSION_1_0: u64 = 0x1_0000;
@@ -15,6 +15,12 @@ const MIGRATE_NOT_REQUIRED: u64 = 2;
 /// 32-bit (SMC32) IDs of the calls that have both widths.
 const CPU_ON_32: u32 = 0x8400_0003;
 const AFFINITY_INFO_32: u32 = 0x8400_0004;
+/// SMCCC function ID bit 30: the SMC64/HVC64 calling convention (clear:
+/// SMC32, whose arguments are the low 32 bits of the registers; SMCCC
+/// DEN0028, 2.5 and 3.1).
+const FID_SMC64: u32 = 1 << 30;
+/// PSCI INVALID_ADDRESS (DEN0022, 5.2.2).
+const INVALID_ADDRESS: i64 = -9;
 /// L0 vendor hypercalls (SMCCC owner 6, vendor-specific hypervisor service).
 pub const L0_HVC_VERSION: u32 = 0x8600_0000;
 pub const L0_HVC_PRINT_COUNTERS: u32 = 0x8600_0001;
@@ -24,26 +30,29 @@ const L0_ID: u64 = 0x4E56_4C30;
 /// MPIDR affinity fields (Aff3 and Aff2..Aff0).
 const MPIDR_AFF_MASK: u64 = 0xff_00ff_ffff;
 
+/// Guest requests to print the counters, limited (each prints lines).
+static PRINT_LIMIT: el2::ratelimit::RateLimit = el2::ratelimit::RateLimit::new();
+
 /// Handles a hypercall in the guest's x0..x3; the result goes to x0.
-pub fn handle(vcpu: &mut Vcpu) {
-    let f = vcpu.regs.x[0] as u32;
-    let (a1, a2, a3) = (vcpu.regs.x[1], vcpu.regs.x[2], vcpu.regs.x[3]);
+pub fn handle(v: &mut Vcpu) {
+    let f = v.regs.x[0] as u32;
+    let narrow = |x: u64| if f & FID_SMC64 == 0 { x & 0xffff_ffff } else { x };
+    let (a1, a2, a3) = (narrow(v.regs.x[1]), narrow(v.regs.x[2]), narrow(v.regs.x[3]));
+    let vm = v.vm;
     let r: i64 = match f {
         fid::PSCI_VERSION => PSCI_VERSION_1_0 as i64,
         fid::PSCI_FEATURES => features(a1 as u32),
         fid::MIGRATE_INFO_TYPE => MIGRATE_NOT_REQUIRED as i64,
-        fid::CPU_ON | CPU_ON_32 => cpu_on(a1, a2, a3),
-        fid::CPU_OFF => cpu_off(vcpu),
-        fid::AFFINITY_INFO | AFFINITY_INFO_32 => affinity_info(a1, a2),
-        fid::SYSTEM_OFF => {
-            vm::report_and_power_off(false);
-        }
-        fid::SYSTEM_RESET => {
-            vm::report_and_power_off(true);
-        }
+        fid::CPU_ON | CPU_ON_32 => cpu_on(vm, a1, a2, a3),
+        fid::CPU_OFF => cpu_off(v),
+        fid::AFFINITY_INFO | AFFINITY_INFO_32 => affinity_info(vm, a1, a2),
+        fid::SYSTEM_OFF => vm.report_and_power_off(false),
+        fid::SYSTEM_RESET => vm.report_and_power_off(true),
         L0_HVC_VERSION => L0_ID as i64,
         L0_HVC_PRINT_COUNTERS => {
-            vm::print_counters();
+            if PRINT_LIMIT.check().is_some() {
+                vm.print_counters();
+            }
             ret::SUCCESS
         }
         _ => {
@@ -51,7 +60,7 @@ pub fn handle(vcpu: &mut Vcpu) {
             ret::NOT_SUPPORTED
         }
     };
-    vcpu.regs.x[0] = r as u64;
+    v.regs.x[0] = r as u64;
 }
 
 fn features(f: u32) -> i64 {
@@ -72,49 +81,54 @@ fn features(f: u32) -> i64 {
     }
 }
 
-fn cpu_on(target: u64, entry: u64, ctx: u64) -> i64 {
-    let vm = vm::get();
+/// CPU_ON: the target is marked on at once, so a second CPU_ON for it
+/// answers ALREADY_ON (as guests written for KVM expect) instead of
+/// ON_PENDING while the physical CPU comes up.
+fn cpu_on(vm: &'static Vm, target: u64, entry: u64, ctx: u64) -> i64 {
     let Some(idx) = vm.cpu_by_mpidr(target & MPIDR_AFF_MASK) else {
         return ret::INVALID_PARAMETERS;
     };
     let st = &vm.power[idx];
-    match st.compare_exchange(
-        VcpuPower::Off as u8,
-        VcpuPower::OnPending as u8,
-        Ordering::AcqRel,
-        Ordering::Acquire,
-    ) {
-        Ok(_) => {}
-        Err(s) if s == VcpuPower::On as u8 => return ret::ALREADY_ON,
-        Err(_) => return ret::ON_PENDING,
+    if st.load(Ordering::Acquire) == VcpuPower::On as u8 {
+        return ret::ALREADY_ON;
+    }
+    if !vm.in_guest_ram(entry, 4) {
+        return INVALID_ADDRESS;
+    }
+    if st
+        .compare_exchange(
+            VcpuPower::Off as u8,
+            VcpuPower::On as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
+        return ret::ALREADY_ON;
     }
     *vm.boot_args[idx].lock() = Some((entry, ctx));
-    let r = crate::smp::start_cpu(idx) as i64;
+    let r = crate::smp::start_cpu(vm, idx) as i64;
     if r != ret::SUCCESS {
         st.store(VcpuPower::Off as u8, Ordering::Release);
-        log::warn!("physical CPU_ON for cpu{idx} failed: {r}");
+        el2::guest_warn!("physical CPU_ON for cpu{idx} failed: {r}");
         return ret::INTERNAL_FAILURE;
     }
     ret::SUCCESS
 }
 
-fn cpu_off(vcpu: &mut Vcpu) -> i64 {
-    vm::get().power[vcpu.index].store(VcpuPower::Off as u8, Ordering::Release);
-    crate::smp::stop_this_cpu();
+fn cpu_off(v: &mut Vcpu) -> i64 {
+    v.vm.power[v.index].store(VcpuPower::Off as u8, Ordering::Release);
+    crate::smp::stop_this_cpu(v.vm);
 }
 
-fn affinity_info(target: u64, level: u64) -> i64 {
+fn affinity_info(vm: &Vm, target: u64, level: u64) -> i64 {
     if level != 0 {
         return ret::INVALID_PARAMETERS;
     }
-    let vm = vm::get();
     match vm.cpu_by_mpidr(target & MPIDR_AFF_MASK) {
-        // AFFINITY_INFO: 0 = ON, 1 = OFF, 2 = ON_PENDING.
-        Some(i) => match vm.power[i].load(Ordering::Acquire) {
-            s if s == VcpuPower::On as u8 => 0,
-            s if s == VcpuPower::OnPending as u8 => 2,
-            _ => 1,
-        },
+        // AFFINITY_INFO: 0 = ON, 1 = OFF (2 = ON_PENDING is never
+        // reported: a vCPU is on from the moment CPU_ON accepts it).
+        Some(i) => i64::from(vm.power[i].load(Ordering::Acquire) != VcpuPower::On as u8),
         None => ret::INVALID_PARAMETERS,
     }
 }

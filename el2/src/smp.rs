@@ -5,9 +5,10 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 use rt::psci::fid;
 
-use crate::vcpu::{self, Vcpu};
-use crate::vgic::MAX_CPUS;
-use crate::vm::{self, VcpuPower};
+use el2::MAX_CPUS;
+
+use crate::vcpu::Vcpu;
+use crate::vm::{self, Vm};
 
 /// Pages of stack per secondary CPU.
 const STACK_PAGES: usize = 8;
@@ -32,8 +33,7 @@ extern "C" {
 }
 
 /// Powers on physical CPU `idx` into L0. Returns the PSCI result.
-pub fn start_cpu(idx: usize) -> u64 {
-    let vm = vm::get();
+pub fn start_cpu(vm: &Vm, idx: usize) -> u64 {
     // One stack per CPU, kept across CPU_OFF/CPU_ON (a CPU that is off uses
     // none), so a guest cycling its vCPUs cannot drain L0's pool.
     let slot = &STACKS[idx % MAX_CPUS];
@@ -51,7 +51,7 @@ pub fn start_cpu(idx: usize) -> u64 {
     let entry = secondary_entry as *const () as u64;
     let mut r = 0;
     for _ in 0..CPU_ON_RETRIES {
-        r = rt::psci::call(vm::conduit(), fid::CPU_ON, vm.machine.cpus[idx], entry, top);
+        r = rt::psci::call(vm.conduit(), fid::CPU_ON, vm.machine.cpus[idx], entry, top);
         let busy = [rt::psci::ret::ALREADY_ON, rt::psci::ret::ON_PENDING];
         if !busy.contains(&(r as i64)) {
             break;
@@ -64,24 +64,22 @@ pub fn start_cpu(idx: usize) -> u64 {
 extern "C" fn secondary_main() -> ! {
     crate::mm::enable_el2_mmu();
     crate::switch::install_vectors();
+    // The one place a CPU starts without a VM in hand.
     let vm = vm::get();
     let mpidr = rt::sysreg::read!("MPIDR_EL1") & 0xff_00ff_ffff;
     let Some(idx) = vm.cpu_by_mpidr(mpidr) else {
         log::error!("secondary CPU {mpidr:#x} not in the DTB");
-        stop_this_cpu();
+        stop_this_cpu(vm);
     };
-    crate::cpu_init(mpidr);
-    vcpu::configure_el2(vm.stage2.vttbr(), vm.stage2.vtcr());
+    crate::cpu_init(vm, idx);
     let (entry, ctx) = vm.boot_args[idx].lock().take().unwrap_or((0, 0));
-    vm.power[idx].store(VcpuPower::On as u8, Ordering::Release);
     log::debug!("vcpu{idx} on at {entry:#x}");
-    let mut v = Vcpu::new(idx, entry, ctx);
-    vcpu::run(&mut v)
+    Vcpu::new(idx, vm, entry, ctx).run()
 }
 
 /// Powers this physical CPU off (its vCPU called CPU_OFF).
-pub fn stop_this_cpu() -> ! {
-    rt::psci::call(vm::conduit(), fid::CPU_OFF, 0, 0, 0);
+pub fn stop_this_cpu(vm: &Vm) -> ! {
+    rt::psci::call(vm.conduit(), fid::CPU_OFF, 0, 0, 0);
     loop {
         core::hint::spin_loop();
     }

@@ -4,11 +4,13 @@
 //! TPIDR_EL2 at `regs`, loads the guest's x0-x30, ELR_EL2 and SPSR_EL2 and
 //! ERETs. An exception from the guest lands in the lower-EL vectors, which
 //! store the guest registers back into `*TPIDR_EL2` and return from
-//! `enter_guest` with the exit kind. EL1 system registers are not switched:
-//! L0 runs at EL2 without VHE and never touches them, and each vCPU is pinned
-//! to its own physical CPU. Exceptions taken at EL2 itself are L0 bugs: they
-//! are reported with a register dump.
+//! `enter_guest` with the exit kind. The EL1 system registers are a context
+//! of their own ([`El1Regs`]): L0 (non-VHE EL2) never uses them, so they are
+//! switched only when the vCPU changes context (`Vcpu::switch_el1`), not on
+//! every exit. Exceptions taken at EL2 itself are L0 bugs: they are reported
+//! with a register dump.
 
+use aarch64_cpu::registers::{Writeable, VBAR_EL2};
 use core::arch::global_asm;
 
 /// Guest general registers and return state; layout shared with the asm below.
@@ -23,6 +25,93 @@ pub struct GuestRegs {
     pub pstate: u64,
     /// L0's SP while the guest runs (private to the asm).
     host_sp: u64,
+}
+
+// The offsets the asm uses (x[i] at 8*i, pc 248, pstate 256, host_sp 264).
+const _: () = assert!(core::mem::offset_of!(GuestRegs, x) == 0);
+const _: () = assert!(core::mem::offset_of!(GuestRegs, pc) == 248);
+const _: () = assert!(core::mem::offset_of!(GuestRegs, pstate) == 256);
+const _: () = assert!(core::mem::offset_of!(GuestRegs, host_sp) == 264);
+
+/// Declares the EL1 context: the registers, their names for the
+/// save/restore code, and an index type.
+macro_rules! el1_context {
+    ($($id:ident = $name:literal,)*) => {
+        /// An EL1 system register of a guest context.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(usize)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        pub enum El1 { $($id,)* }
+        /// Number of registers in an EL1 context.
+        pub const NR_EL1: usize = [$(El1::$id),*].len();
+
+        /// The EL1 system registers of one guest context (Arm ARM D1.x: the
+        /// state an EL1 OS keeps in system registers), saved while another
+        /// context runs.
+        #[derive(Clone, Copy, Debug)]
+        pub struct El1Regs(pub [u64; NR_EL1]);
+
+        impl El1Regs {
+            /// Reads the live registers.
+            pub fn save(&mut self) {
+                $( self.0[El1::$id as usize] = rt::sysreg::read!($name); )*
+            }
+            /// Writes them back.
+            pub fn restore(&self) {
+                $( rt::sysreg::write!($name, self.0[El1::$id as usize]); )*
+            }
+        }
+
+        /// Reads one live register.
+        pub fn read_el1(r: El1) -> u64 {
+            match r { $( El1::$id => rt::sysreg::read!($name), )* }
+        }
+        /// Writes one live register.
+        pub fn write_el1(r: El1, v: u64) {
+            match r { $( El1::$id => rt::sysreg::write!($name, v), )* }
+        }
+    };
+}
+
+el1_context! {
+    SCTLR_EL1 = "SCTLR_EL1",
+    TTBR0_EL1 = "TTBR0_EL1",
+    TTBR1_EL1 = "TTBR1_EL1",
+    TCR_EL1 = "TCR_EL1",
+    MAIR_EL1 = "MAIR_EL1",
+    AMAIR_EL1 = "AMAIR_EL1",
+    VBAR_EL1 = "VBAR_EL1",
+    CONTEXTIDR_EL1 = "CONTEXTIDR_EL1",
+    TPIDR_EL1 = "TPIDR_EL1",
+    TPIDR_EL0 = "TPIDR_EL0",
+    TPIDRRO_EL0 = "TPIDRRO_EL0",
+    SP_EL0 = "SP_EL0",
+    SP_EL1 = "SP_EL1",
+    ELR_EL1 = "ELR_EL1",
+    SPSR_EL1 = "SPSR_EL1",
+    ESR_EL1 = "ESR_EL1",
+    FAR_EL1 = "FAR_EL1",
+    AFSR0_EL1 = "AFSR0_EL1",
+    AFSR1_EL1 = "AFSR1_EL1",
+    PAR_EL1 = "PAR_EL1",
+    CPACR_EL1 = "CPACR_EL1",
+    CNTKCTL_EL1 = "CNTKCTL_EL1",
+    CSSELR_EL1 = "CSSELR_EL1",
+    MDSCR_EL1 = "MDSCR_EL1",
+    CNTV_CTL_EL0 = "CNTV_CTL_EL0",
+    CNTV_CVAL_EL0 = "CNTV_CVAL_EL0",
+    CNTP_CTL_EL0 = "CNTP_CTL_EL0",
+    CNTP_CVAL_EL0 = "CNTP_CVAL_EL0",
+}
+
+impl El1Regs {
+    /// The context of a vCPU out of reset: SCTLR_EL1 at its reset value
+    /// (MMU and caches off), everything else zero.
+    pub const fn reset() -> Self {
+        let mut r = [0u64; NR_EL1];
+        r[El1::SCTLR_EL1 as usize] = arch::regs::sctlr_el1::RESET;
+        El1Regs(r)
+    }
 }
 
 /// Why `enter_guest` returned (the vector that was taken).
@@ -74,7 +163,7 @@ extern "C" fn el2_fault(frame: &El2Frame) -> ! {
     crate::fail(crate::Failure::Panic)
 }
 
-// Offsets into GuestRegs: x[i] at 8*i, pc 248, pstate 256, host_sp 264.
+// Offsets into GuestRegs: checked by the asserts after the struct.
 global_asm!(
     r#"
 .section .text.switch, "ax"
@@ -225,6 +314,6 @@ pub fn install_vectors() {
         static el2_vectors: u8;
     }
     let v = core::ptr::addr_of!(el2_vectors) as u64;
-    rt::sysreg::write!("VBAR_EL2", v);
+    VBAR_EL2.set(v);
     rt::sysreg::isb();
 }

@@ -1,12 +1,15 @@
 //! Trapped MSR/MRS (EC 0x18): the sanitized ID registers (HCR_EL2.TID3), the
-//! GIC SGI registers (HCR_EL2.IMO), and UNDEF for everything L0 hides.
+//! GIC SGI registers (HCR_EL2.IMO), the Group 1 CPU interface while a
+//! level-triggered interrupt's line is checked (ICH_HCR_EL2.TALL1), and
+//! UNDEF for everything L0 hides.
 //!
 //! ID register sanitizing is one table: each entry names the register, reads
 //! the hardware value, and lists the 4-bit fields forced to a maximum
 //! (field layouts from Arm ARM D24.2, "AArch64 identification registers").
 
+use arch::esr::{Enc, SysregIss};
+
 use crate::vcpu::Vcpu;
-use fgt::{Enc, SysregIss};
 
 /// A 4-bit ID field at bit `shift` capped to `max` (0 hides the feature).
 #[derive(Clone, Copy)]
@@ -38,16 +41,21 @@ macro_rules! id {
 }
 
 /// The ID registers the guest reads through TID3, with what L0 hides:
-/// EL2/EL3 (no virtual EL2 yet), RAS, MPAM, AMU, MTE, SME, NMI, PMU, SPE,
-/// trace, BRBE, FGT, ECV, VHE, LOR, HCX, TWED, NV, EVT.
+/// AArch32 at EL0 and EL1 (L0 runs only AArch64 guests: HCR_EL2.RW = 1, and
+/// its exception injection has no AArch32 targets), EL2/EL3 (no virtual EL2
+/// yet), RAS, MPAM, AMU, MTE, SME, NMI, PMU, SPE, trace, BRBE, FGT, ECV,
+/// VHE, LOR, HCX, TWED, NV, EVT.
 static ID_REGS: &[IdReg] = &[
-    // ID_AA64PFR0_EL1: EL2[11:8], EL3[15:12], RAS[31:28], MPAM[43:40], AMU[47:44], RME[55:52]
+    // ID_AA64PFR0_EL1: EL0[3:0], EL1[7:4] (1: AArch64 only), EL2[11:8],
+    // EL3[15:12], RAS[31:28], MPAM[43:40], AMU[47:44], RME[55:52]
     id!(
         0,
         4,
         0,
         "ID_AA64PFR0_EL1",
         [
+            cap(0, 1),
+            cap(4, 1),
             cap(8, 0),
             cap(12, 0),
             cap(28, 0),
@@ -142,12 +150,20 @@ const ICC_SGI1R_EL1: Enc = Enc::new(3, 0, 12, 11, 5);
 const ICC_ASGI1R_EL1: Enc = Enc::new(3, 0, 12, 11, 6);
 const ICC_SGI0R_EL1: Enc = Enc::new(3, 0, 12, 11, 7);
 
-/// How many unhandled accesses to log before going quiet.
-const LOG_LIMIT: u32 = 16;
-static LOGGED: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+/// The Group 1 CPU interface registers ICH_HCR_EL2.TALL1 traps (IHI 0069,
+/// 12.5.7): ICC_IAR1, EOIR1, HPPIR1, BPR1, AP1R<n>, IGRPEN1.
+fn is_group1_cpuif(e: Enc) -> bool {
+    let icc = e.op0() == 3 && e.op1() == 0 && e.crn() == 12;
+    icc && match e.crm() {
+        9 => true,                        // ICC_AP1R<n>_EL1
+        12 => matches!(e.op2(), 0..=3),   // IAR1, EOIR1, HPPIR1, BPR1
+        _ => false,
+    } || e == Enc::new(3, 0, 12, 12, 6) // ICC_IGRPEN1_EL1
+}
 
-/// Handles a trapped system-register access. Returns false if an exception
-/// was injected instead (the PC must then not be advanced).
+/// Handles a trapped system-register access. Returns false if the PC must
+/// not advance (an exception was injected, or the instruction is to run
+/// again).
 pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
     let enc = a.enc;
     if a.read && is_id_space(enc) {
@@ -158,21 +174,24 @@ pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
     }
     if !a.read && matches!(enc, ICC_SGI1R_EL1 | ICC_ASGI1R_EL1 | ICC_SGI0R_EL1) {
         let v = vcpu.reg(a.rt);
-        crate::vgic::send_sgi(vcpu, v);
+        crate::irq::send_sgi(vcpu, v);
         return true;
     }
-    if LOGGED.fetch_add(1, core::sync::atomic::Ordering::Relaxed) < LOG_LIMIT {
-        log::warn!(
-            "undefined sysreg {} S{}_{}_C{}_C{}_{} at pc {:#x}: UNDEF injected",
-            if a.read { "read" } else { "write" },
-            enc.op0(),
-            enc.op1(),
-            enc.crn(),
-            enc.crm(),
-            enc.op2(),
-            vcpu.regs.pc
-        );
+    if is_group1_cpuif(enc) && vcpu.vgic.ich_hcr & arch::regs::ich_hcr::TALL1 != 0 {
+        // A level-triggered interrupt sat in a list register: withdraw it
+        // if its line dropped, then let the guest run the instruction again
+        // untrapped.
+        let vm = vcpu.vm;
+        let mut lrs = crate::irq::HwLrs::new(&vm.gic);
+        vcpu.vgic.resample(&mut lrs);
+        return false;
     }
-    crate::inject::undef(&mut vcpu.regs);
+    el2::guest_warn!(
+        "undefined sysreg {} {} at pc {:#x}: UNDEF injected",
+        if a.read { "read" } else { "write" },
+        enc,
+        vcpu.regs.pc
+    );
+    crate::inject::undef(vcpu);
     false
 }

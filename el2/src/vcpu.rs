@@ -1,40 +1,35 @@
-//! A vCPU: the guest's registers, its virtual GIC interface, the EL2 trap
-//! configuration it runs with, and the run loop that dispatches its exits.
+//! A vCPU: its registers, its EL1 context, the trap configuration and
+//! stage 2 it runs with, its virtual GIC state, and the run loop.
 //!
-//! Today every vCPU runs the guest at EL1. The nested work will add the
-//! "virtual EL2" and "L2" states; the run loop already keeps all per-mode
-//! decisions (trap registers, exit dispatch) in one place for that.
+//! What the hardware EL2 controls hold while a vCPU runs is written by one
+//! loader ([`Vcpu::load`]) on entry, and only what changed since the last
+//! entry on this CPU: HCR/HCRX/MDCR/CPTR/CNTHCTL and the FGT registers from
+//! the vCPU's [`TrapConfig`], VTTBR/VTCR from its stage 2, CNTVOFF, and
+//! ICH_HCR from its vGIC. The EL1 system registers stay live in hardware
+//! while the vCPU runs one context and are saved and restored only when it
+//! switches context ([`Vcpu::switch_el1`]), so the plain path stays short.
 
-use crate::exits::{self, ExitReason};
-use crate::switch::{self, ExitKind, GuestRegs};
-use crate::vgic::{self, VgicCpu};
-use fgt::esr::ec;
-use fgt::Esr;
+use aarch64_cpu::registers::{
+    Readable, Writeable, CNTHCTL_EL2, CNTVOFF_EL2, CPTR_EL2, HCR_EL2, ICH_HCR_EL2, MDCR_EL2,
+    VTCR_EL2, VTTBR_EL2,
+};
+use arch::regs::{hcr, hcrx, mdcr, spsr};
+use el2::counters::Context;
+use el2::vgic::VgicCpu;
+use fgt::bits::FgtReg;
+use fgt::{Features, TrapConfig};
 
-/// HCR_EL2 bits (Arm ARM D24.2.48).
-mod hcr {
-    pub const VM: u64 = 1 << 0;
-    pub const SWIO: u64 = 1 << 1;
-    pub const FMO: u64 = 1 << 3;
-    pub const IMO: u64 = 1 << 4;
-    pub const AMO: u64 = 1 << 5;
-    pub const FB: u64 = 1 << 9;
-    pub const BSU_IS: u64 = 1 << 10;
-    pub const TID3: u64 = 1 << 18;
-    pub const TSC: u64 = 1 << 19;
-    pub const TIDCP: u64 = 1 << 20;
-    pub const RW: u64 = 1 << 31;
-    pub const TLOR: u64 = 1 << 35;
-    pub const TERR: u64 = 1 << 36;
-    pub const APK: u64 = 1 << 40;
-    pub const API: u64 = 1 << 41;
-}
+use crate::switch::{self, El1, El1Regs, GuestRegs};
+use crate::vm::Vm;
 
-/// What the guest runs with: stage 2 on, physical interrupts to EL2, SMC and
-/// ID registers and implementation-defined registers trapped, LOR/RAS hidden,
-/// pointer authentication keys and instructions left to the guest. WFI/WFE are
-/// not trapped: each vCPU owns its physical CPU, so waiting in the guest is
-/// the cheapest idle (a physical interrupt still wakes it and exits).
+/// PSTATE at guest entry: EL1h with D, A, I, F masked.
+pub const PSTATE_EL1H_MASKED: u64 = spsr::EL1H | spsr::DAIF;
+
+/// L0's guest runs with stage 2 on, physical interrupts to EL2, SMC, ID
+/// registers and implementation-defined registers trapped, LOR/RAS hidden,
+/// pointer authentication keys and instructions left to the guest. WFI/WFE
+/// are not trapped: each vCPU owns its physical CPU, so waiting in the
+/// guest is the cheapest idle (a physical interrupt still wakes it).
 pub const HCR_GUEST: u64 = hcr::VM
     | hcr::SWIO
     | hcr::FMO
@@ -51,43 +46,87 @@ pub const HCR_GUEST: u64 = hcr::VM
     | hcr::APK
     | hcr::API;
 
-/// CPTR_EL2 (E2H=0, D24.2.34): trap AMU (TAM) and SME (TSM); FP/SIMD and SVE
-/// stay with the guest (L0 never touches them: it is built soft-float).
-/// RES1 bits 13, 9 and 7:0.
-const CPTR_GUEST: u64 = (1 << 30) | (1 << 12) | (1 << 13) | (1 << 9) | 0xff;
-/// MDCR_EL2 (D24.2.77): trap the PMU (TPM, TPMCR), SPE (TPMS, E2PB=0) and
-/// trace filter (TTRF); HPMN set from PMCR_EL0.N. Debug stays with the guest.
-const MDCR_TPMCR: u64 = 1 << 5;
-const MDCR_TPM: u64 = 1 << 6;
-const MDCR_TPMS: u64 = 1 << 14;
-const MDCR_TTRF: u64 = 1 << 19;
-/// CNTHCTL_EL2 (E2H=0): EL1PCTEN | EL1PCEN, the EL1 physical counter and timer
-/// are the guest's.
-const CNTHCTL_GUEST: u64 = 0b11;
-/// HCRX_EL2 (D24.2.49) enables for EL1/EL0 features the guest sees: MSCEn
-/// (FEAT_MOPS CPY*/SET*, else UNDEFINED), TCR2En and SCTLR2En (TCR2_EL1,
-/// SCTLR2_EL1, else trapped), GCSEn (GCS registers). Bits of features the CPU
-/// lacks are RES0, so setting them is harmless.
+/// CPTR_EL2 (E2H=0 layout, Arm ARM D24.2.33): trap AMU (TAM) and SME (TSM);
+/// FP/SIMD and SVE stay with the guest (L0, built soft-float, never touches
+/// them). RES1 bits 13, 9 and 7:0.
+const CPTR_GUEST: u64 = fgt::config::cptr::TAM | fgt::config::cptr::TSM | CPTR_RES1;
+const CPTR_RES1: u64 = (1 << 13) | (1 << 9) | 0xff;
+/// MDCR_EL2: trap the PMU (TPM, TPMCR), SPE (TPMS, E2PB = 0) and the trace
+/// filter (TTRF); HPMN comes from PMCR_EL0.N. Debug stays with the guest.
+const MDCR_GUEST: u64 = mdcr::TPMCR | mdcr::TPM | mdcr::TPMS | mdcr::TTRF;
+/// CNTHCTL_EL2 (E2H=0): the EL1 physical counter and timer are the guest's.
+const CNTHCTL_GUEST: u64 = fgt::config::cnthctl::EL1PCTEN | fgt::config::cnthctl::EL1PCEN;
+/// HCRX_EL2 enables for EL1/EL0 features the guest sees: MSCEn (FEAT_MOPS
+/// CPY*/SET*, else UNDEFINED), TCR2En and SCTLR2En, GCSEn. Bits of features
+/// the CPU lacks are RES0, so setting them is harmless.
+const HCRX_GUEST: u64 = HCRX_MSCEN | hcrx::TCR2EN | hcrx::SCTLR2EN | hcrx::GCSEN;
+/// HCRX_EL2.MSCEn, bit 11 (FEAT_MOPS).
 const HCRX_MSCEN: u64 = 1 << 11;
-const HCRX_TCR2EN: u64 = 1 << 14;
-const HCRX_SCTLR2EN: u64 = 1 << 15;
-const HCRX_GCSEN: u64 = 1 << 22;
-const HCRX_GUEST: u64 = HCRX_MSCEN | HCRX_TCR2EN | HCRX_SCTLR2EN | HCRX_GCSEN;
-/// SCTLR_EL1 at reset for the guest: RES1 bits, MMU and caches off.
-const SCTLR_EL1_RESET: u64 = 0x30D0_0800;
-/// PSTATE at guest entry: EL1h with D, A, I, F masked.
-pub const PSTATE_EL1H_MASKED: u64 = 0x3c5;
+
+/// L0's own trap configuration for its guest, for a CPU with `feat`. The
+/// fine-grained registers keep their reset value (0: only their negative
+/// controls, of features L0 does not give the guest, trap).
+pub fn guest_traps(feat: Features, pmcr_n: u64) -> TrapConfig {
+    TrapConfig {
+        hcr: HCR_GUEST,
+        hcrx: HCRX_GUEST,
+        mdcr: MDCR_GUEST | (pmcr_n & mdcr::HPMN),
+        cptr: CPTR_GUEST,
+        cnthctl: CNTHCTL_GUEST,
+        ich_hcr: 0,
+        fgt: [0; FgtReg::COUNT],
+        feat,
+    }
+}
+
+/// The mode of a vCPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A plain guest at EL1 (no virtual EL2).
+    El1,
+}
+
+/// What the EL2 controls of this physical CPU hold (None: unknown).
+#[derive(Clone, Copy, Default)]
+struct Loaded {
+    traps: Option<TrapConfig>,
+    vttbr: Option<u64>,
+    vtcr: Option<u64>,
+    cntvoff: Option<u64>,
+    ich_hcr: Option<u64>,
+}
 
 /// One virtual CPU, pinned to the physical CPU with the same index.
 pub struct Vcpu {
+    /// General registers, PC and PSTATE.
     pub regs: GuestRegs,
+    /// Its index (= its physical CPU).
     pub index: usize,
+    /// The VM it belongs to.
+    pub vm: &'static Vm,
+    /// Its mode.
+    pub mode: Mode,
+    /// The EL1 context when it is not live (see `el1_live`).
+    el1: El1Regs,
+    /// Whether the hardware EL1 registers hold this vCPU's context.
+    el1_live: bool,
+    /// The traps it runs with.
+    pub traps: TrapConfig,
+    /// VTTBR_EL2 and VTCR_EL2 of its stage 2.
+    pub vttbr: u64,
+    /// VTCR_EL2.
+    pub vtcr: u64,
+    /// CNTVOFF_EL2.
+    pub cntvoff: u64,
+    /// Its list-register bookkeeping.
     pub vgic: VgicCpu,
+    loaded: Loaded,
 }
 
 impl Vcpu {
-    /// A vCPU that starts at `entry` with x0 = `arg0`, at EL1h, MMU off.
-    pub fn new(index: usize, entry: u64, arg0: u64) -> Vcpu {
+    /// A vCPU of `vm` that starts at `entry` with x0 = `arg0`, at EL1h with
+    /// the MMU off.
+    pub fn new(index: usize, vm: &'static Vm, entry: u64, arg0: u64) -> Vcpu {
         let mut regs = GuestRegs::default();
         regs.x[0] = arg0;
         regs.pc = entry;
@@ -95,7 +134,23 @@ impl Vcpu {
         Vcpu {
             regs,
             index,
+            vm,
+            mode: Mode::El1,
+            el1: El1Regs::reset(),
+            el1_live: false,
+            traps: vm.traps,
+            vttbr: vm.stage2.vttbr(),
+            vtcr: vm.stage2.vtcr(),
+            cntvoff: 0,
             vgic: VgicCpu::new(),
+            loaded: Loaded::default(),
+        }
+    }
+
+    /// The context exits are counted under.
+    pub fn context(&self) -> Context {
+        match self.mode {
+            Mode::El1 => Context::L1,
         }
     }
 
@@ -110,117 +165,165 @@ impl Vcpu {
             *r = v;
         }
     }
+
+    /// An EL1 register of this vCPU's current context, wherever it is.
+    pub fn el1(&self, r: El1) -> u64 {
+        if self.el1_live {
+            switch::read_el1(r)
+        } else {
+            self.el1.0[r as usize]
+        }
+    }
+
+    /// Sets an EL1 register of this vCPU's current context.
+    pub fn set_el1(&mut self, r: El1, v: u64) {
+        if self.el1_live {
+            switch::write_el1(r, v);
+        } else {
+            self.el1.0[r as usize] = v;
+        }
+    }
+
+    /// Makes `next` the live EL1 context and returns the one that was
+    /// running (the context switch of the nested core: virtual EL2 and L2
+    /// each have their own). Unused until a vCPU has a second context.
+    #[allow(dead_code)]
+    pub fn switch_el1(&mut self, next: &El1Regs) -> El1Regs {
+        let mut prev = self.el1;
+        if self.el1_live {
+            prev.save();
+        }
+        next.restore();
+        self.el1 = *next;
+        self.el1_live = true;
+        prev
+    }
+
+    /// Writes what the EL2 controls must hold for this vCPU and has changed
+    /// since the last entry on this CPU.
+    fn load(&mut self) {
+        if !self.el1_live {
+            self.el1.restore();
+            self.el1_live = true;
+        }
+        if self.loaded.traps != Some(self.traps) {
+            write_traps(&self.traps, self.loaded.traps.as_ref());
+            self.loaded.traps = Some(self.traps);
+        }
+        if self.loaded.vtcr != Some(self.vtcr) {
+            VTCR_EL2.set(self.vtcr);
+            self.loaded.vtcr = Some(self.vtcr);
+        }
+        if self.loaded.vttbr != Some(self.vttbr) {
+            VTTBR_EL2.set(self.vttbr);
+            self.loaded.vttbr = Some(self.vttbr);
+        }
+        if self.loaded.cntvoff != Some(self.cntvoff) {
+            CNTVOFF_EL2.set(self.cntvoff);
+            self.loaded.cntvoff = Some(self.cntvoff);
+        }
+        let ich = self.vgic.ich_hcr;
+        if self.loaded.ich_hcr != Some(ich) {
+            ICH_HCR_EL2.set(ich);
+            self.loaded.ich_hcr = Some(ich);
+        }
+        rt::sysreg::isb();
+    }
+
+    /// Runs the vCPU forever, handling its exits.
+    pub fn run(&mut self) -> ! {
+        loop {
+            crate::irq::flush(self);
+            self.load();
+            let kind = switch::enter_guest(&mut self.regs);
+            let exit = crate::exits::Exit::snapshot(kind);
+            crate::exits::dispatch(self, &exit);
+        }
+    }
 }
 
-/// Programs this CPU's EL2 controls for running the guest at EL1.
-pub fn configure_el2(vttbr: u64, vtcr: u64) {
-    let midr = rt::sysreg::read!("MIDR_EL1");
-    let mpidr = rt::sysreg::read!("MPIDR_EL1");
-    let pmcr_n = (rt::sysreg::read!("PMCR_EL0") >> 11) & 0x1f;
+/// Writes the trap registers of `t` that differ from `old`.
+fn write_traps(t: &TrapConfig, old: Option<&TrapConfig>) {
+    let changed = |new: u64, f: fn(&TrapConfig) -> u64| old.is_none_or(|o| f(o) != new);
+    if changed(t.mdcr, |o| o.mdcr) {
+        MDCR_EL2.set(t.mdcr);
+    }
+    if changed(t.cptr, |o| o.cptr) {
+        CPTR_EL2.set(t.cptr);
+    }
+    if changed(t.cnthctl, |o| o.cnthctl) {
+        CNTHCTL_EL2.set(t.cnthctl);
+    }
+    if t.feat.hcx && changed(t.hcrx, |o| o.hcrx) {
+        rt::sysreg::write!(rt::reg!(HCRX_EL2), t.hcrx);
+    }
+    if t.feat.fgt {
+        // HAFGRTR_EL2 exists only with FEAT_AMUv1 (ID_AA64PFR0_EL1.AMU
+        // `[47:44]`); the FGT2 registers only with FEAT_FGT2.
+        let pfr0: u64 = aarch64_cpu::registers::ID_AA64PFR0_EL1.get();
+        let amu = (pfr0 >> 44) & 0xf != 0;
+        for r in FgtReg::ALL {
+            if (r.is_fgt2() && !t.feat.fgt2) || (r == FgtReg::Hafgrtr && !amu) {
+                continue;
+            }
+            let v = t.fgt_reg(r);
+            if old.is_none_or(|o| o.fgt_reg(r) != v) {
+                write_fgt(r, v);
+            }
+        }
+    }
+    if changed(t.hcr, |o| o.hcr) {
+        HCR_EL2.set(t.hcr);
+    }
+}
+
+/// Writes one fine-grained trap register.
+fn write_fgt(r: FgtReg, v: u64) {
+    match r {
+        FgtReg::Hfgrtr => rt::sysreg::write!(rt::reg!(HFGRTR_EL2), v),
+        FgtReg::Hfgwtr => rt::sysreg::write!(rt::reg!(HFGWTR_EL2), v),
+        FgtReg::Hfgitr => rt::sysreg::write!(rt::reg!(HFGITR_EL2), v),
+        FgtReg::Hdfgrtr => rt::sysreg::write!(rt::reg!(HDFGRTR_EL2), v),
+        FgtReg::Hdfgwtr => rt::sysreg::write!(rt::reg!(HDFGWTR_EL2), v),
+        FgtReg::Hafgrtr => rt::sysreg::write!(rt::reg!(HAFGRTR_EL2), v),
+        FgtReg::Hfgrtr2 => rt::sysreg::write!(rt::reg!(HFGRTR2_EL2), v),
+        FgtReg::Hfgwtr2 => rt::sysreg::write!(rt::reg!(HFGWTR2_EL2), v),
+        FgtReg::Hfgitr2 => rt::sysreg::write!(rt::reg!(HFGITR2_EL2), v),
+        FgtReg::Hdfgrtr2 => rt::sysreg::write!(rt::reg!(HDFGRTR2_EL2), v),
+        FgtReg::Hdfgwtr2 => rt::sysreg::write!(rt::reg!(HDFGWTR2_EL2), v),
+    }
+}
+
+/// The per-CPU EL2 set-up that does not depend on the vCPU: its identity
+/// registers and the SVE vector length.
+pub fn init_cpu_el2() {
+    let midr: u64 = aarch64_cpu::registers::MIDR_EL1.get();
+    let mpidr: u64 = aarch64_cpu::registers::MPIDR_EL1.get();
     rt::sysreg::write!("VPIDR_EL2", midr);
-    rt::sysreg::write!("VMPIDR_EL2", mpidr);
-    rt::sysreg::write!("CPTR_EL2", CPTR_GUEST);
-    rt::sysreg::write!(
-        "MDCR_EL2",
-        pmcr_n | MDCR_TPMCR | MDCR_TPM | MDCR_TPMS | MDCR_TTRF
-    );
-    rt::sysreg::write!("CNTHCTL_EL2", CNTHCTL_GUEST);
-    rt::sysreg::write!("CNTVOFF_EL2", 0);
-    rt::sysreg::write!("SCTLR_EL1", SCTLR_EL1_RESET);
-    // ZCR_EL2.LEN = max: the guest may use the full SVE vector length.
-    if (rt::sysreg::read!("ID_AA64PFR0_EL1") >> 32) & 0xf != 0 {
-        rt::sysreg::write!("S3_4_C1_C2_0", 0xf);
+    aarch64_cpu::registers::VMPIDR_EL2.set(mpidr);
+    // ID_AA64PFR0_EL1.SVE `[35:32]`: ZCR_EL2.LEN = max, the guest may use
+    // the full vector length.
+    let pfr0: u64 = aarch64_cpu::registers::ID_AA64PFR0_EL1.get();
+    if (pfr0 >> 32) & 0xf != 0 {
+        rt::sysreg::write!(rt::reg!(ZCR_EL2), 0xf);
     }
-    // ID_AA64MMFR1_EL1.HCX[43:40]: HCRX_EL2 exists.
-    if (rt::sysreg::read!("ID_AA64MMFR1_EL1") >> 40) & 0xf != 0 {
-        rt::sysreg::write!("S3_4_C1_C2_2", HCRX_GUEST);
-    }
-    rt::sysreg::write!("VTCR_EL2", vtcr);
-    rt::sysreg::write!("VTTBR_EL2", vttbr);
-    rt::sysreg::write!("HCR_EL2", HCR_GUEST);
     rt::sysreg::isb();
 }
 
-/// Runs the vCPU forever, handling its exits.
-pub fn run(vcpu: &mut Vcpu) -> ! {
-    loop {
-        vgic::flush(vcpu);
-        match switch::enter_guest(&mut vcpu.regs) {
-            ExitKind::Sync => handle_sync(vcpu),
-            ExitKind::Irq => {
-                exits::count(vcpu.index, ExitReason::Irq);
-                vgic::handle_irq(vcpu);
-            }
-            ExitKind::Fiq => {
-                exits::count(vcpu.index, ExitReason::Fiq);
-                if crate::mmio::should_log() {
-                    log::warn!("unexpected FIQ exit");
-                }
-            }
-            ExitKind::SError => {
-                exits::count(vcpu.index, ExitReason::SError);
-                if crate::mmio::should_log() {
-                    log::warn!("SError from guest, esr {:#x}", rt::sysreg::read!("ESR_EL2"));
-                }
-            }
-        }
+/// The trap-register features of this CPU (ID_AA64MMFR0_EL1.FGT `[59:56]`:
+/// 1 FGT, 2 FGT2; ID_AA64MMFR1_EL1.HCX `[43:40]`).
+pub fn cpu_features() -> Features {
+    let mmfr0: u64 = aarch64_cpu::registers::ID_AA64MMFR0_EL1.get();
+    let mmfr1: u64 = aarch64_cpu::registers::ID_AA64MMFR1_EL1.get();
+    let fgt = (mmfr0 >> 56) & 0xf;
+    Features {
+        fgt: fgt >= 1,
+        fgt2: fgt >= 2,
+        hcx: (mmfr1 >> 40) & 0xf != 0,
     }
 }
 
-/// ESR_EL2 ISS for WFx: bit 0 is TI[0] (1 = WFE).
-const WFX_IS_WFE: u32 = 1;
-
-fn handle_sync(vcpu: &mut Vcpu) {
-    let esr = Esr(rt::sysreg::read!("ESR_EL2"));
-    let i = vcpu.index;
-    match esr.ec() {
-        ec::HVC64 => {
-            exits::count(i, ExitReason::Hvc);
-            crate::psci::handle(vcpu);
-        }
-        ec::SMC64 => {
-            // A trapped SMC returns to the SMC itself (preferred return address).
-            exits::count(i, ExitReason::Smc);
-            crate::psci::handle(vcpu);
-            vcpu.regs.pc += 4;
-        }
-        ec::SYSREG => {
-            exits::count(i, ExitReason::Sysreg);
-            if esr
-                .sysreg_iss()
-                .is_some_and(|a| crate::sysreg::handle(vcpu, a))
-            {
-                vcpu.regs.pc += 4;
-            }
-        }
-        ec::DABT_LOW => crate::mmio::data_abort(vcpu, esr),
-        ec::IABT_LOW => {
-            exits::count(i, ExitReason::Iabt);
-            let far = rt::sysreg::read!("FAR_EL2");
-            log::warn!(
-                "guest instruction fetch at {far:#x}: not guest memory, external abort injected"
-            );
-            crate::inject::instruction_abort(&mut vcpu.regs, far);
-        }
-        ec::WFX => {
-            exits::count(i, ExitReason::Wfx);
-            vcpu.regs.pc += 4;
-            if esr.iss() & WFX_IS_WFE == 0 {
-                // SAFETY: waiting for a physical interrupt on our own CPU has
-                // no memory effect; any interrupt (masked at EL2) wakes it.
-                unsafe { core::arch::asm!("wfi", options(nostack)) };
-            }
-        }
-        other => {
-            exits::count(i, ExitReason::Other);
-            if crate::mmio::should_log() {
-                log::warn!(
-                    "unhandled exit EC {other:#x} esr {:#x} at pc {:#x}: UNDEF injected",
-                    esr.0,
-                    vcpu.regs.pc
-                );
-            }
-            crate::inject::undef(&mut vcpu.regs);
-        }
-    }
+/// PMCR_EL0.N `[15:11]`: the number of event counters.
+pub fn pmcr_n() -> u64 {
+    (rt::sysreg::read!("PMCR_EL0") >> 11) & 0x1f
 }

@@ -1,410 +1,336 @@
-//! The guest's GICv3: virtual CPU interface through the list registers, an
-//! overflow queue when more interrupts are pending than there are LRs, SGIs
-//! between vCPUs, and the distributor/redistributors emulated by filtering.
+//! The guest's GICv3, as logic over two hardware traits so that it is
+//! tested on the host: the emulated distributor and redistributors
+//! ([`dist_access`], [`redist_access`] over [`GicHw`]) and the list-register
+//! bookkeeping of one vCPU ([`VgicCpu::flush`] over [`ListRegs`]).
 //!
-//! Hardware interrupts the guest owns (its timer PPIs and the SPIs of
-//! passed-through devices) are injected with LR.HW=1, so the guest's EOI
-//! deactivates the physical interrupt without an exit. Distributor and
-//! redistributor accesses for owned INTIDs are forwarded to the hardware;
-//! everything else reads as zero and ignores writes, so the guest cannot touch
-//! interrupts it does not own. SGIs are purely virtual: a guest SGI to another
-//! vCPU becomes a physical "kick" SGI to that CPU plus a pending bit.
+//! Hardware interrupts the guest owns (its timer PPIs, the SPIs of the
+//! devices passed through) reach it as HW=1 virtual interrupts: its
+//! deactivation deactivates the physical one without an exit. Distributor
+//! and redistributor accesses for owned INTIDs are forwarded; everything
+//! else reads as zero and ignores writes, so the guest cannot touch
+//! interrupts it does not own. SGIs are purely virtual: an SGI to another
+//! vCPU sets a pending bit there and L0 kicks that CPU with a physical SGI.
+//! Register map: GICv3 architecture specification IHI 0069, chapter 12.
 
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU8, Ordering};
 
-use crate::gic::{self, gicd, gicr, DEFAULT_PRIO};
-use crate::vcpu::Vcpu;
+use arch::regs::{ich_hcr, ich_lr};
 
-/// Most CPUs L0 supports (QEMU virt's GICv3 redistributor region fits 123).
-pub const MAX_CPUS: usize = 8;
-/// Physical SGI L0 uses to tell another CPU it has virtual SGIs pending.
-const KICK_SGI: u32 = 0;
-/// ICH_LR<n>_EL2 fields (IHI 0069, 12.4.6).
-const LR_STATE_PENDING: u64 = 1 << 62;
-const LR_STATE_MASK: u64 = 3 << 62;
-const LR_HW: u64 = 1 << 61;
-const LR_GROUP1: u64 = 1 << 60;
-const LR_PRIO_SHIFT: u64 = 48;
-const LR_PINTID_SHIFT: u64 = 32;
-const LR_VINTID_MASK: u64 = 0xffff_ffff;
-/// ICH_HCR_EL2: En, UIE (maintenance interrupt when at most one LR is valid).
-const ICH_HCR_EN: u64 = 1 << 0;
-const ICH_HCR_UIE: u64 = 1 << 1;
-/// Overflow queue length per vCPU.
-const QUEUE: usize = 64;
-/// ICH_VTR_EL2.ListRegs, bits [4:0]: the number of list registers minus one
-/// (IHI 0069, 12.4.10).
-const ICH_VTR_LISTREGS: u64 = 0x1f;
-/// Virtual interrupts dropped because a vCPU's overflow queue was full
-/// (printed with the exit counters; should stay 0).
-static DROPPED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
-
-/// Number of list registers this CPU implements.
-pub fn nr_list_regs() -> usize {
-    (rt::sysreg::read!("S3_4_C12_C11_1") & ICH_VTR_LISTREGS) as usize + 1 // ICH_VTR_EL2
+/// GICD register offsets (IHI 0069, 12.9).
+pub mod gicd {
+    /// GICD_CTLR.
+    pub const CTLR: u64 = 0x0000;
+    /// GICD_TYPER.
+    pub const TYPER: u64 = 0x0004;
+    /// GICD_IIDR.
+    pub const IIDR: u64 = 0x0008;
+    /// GICD_TYPER2.
+    pub const TYPER2: u64 = 0x000C;
+    /// GICD_IGROUPR<n>.
+    pub const IGROUPR: u64 = 0x0080;
+    /// GICD_ISENABLER<n>.
+    pub const ISENABLER: u64 = 0x0100;
+    /// GICD_ICENABLER<n>.
+    pub const ICENABLER: u64 = 0x0180;
+    /// GICD_ISPENDR<n>.
+    pub const ISPENDR: u64 = 0x0200;
+    /// GICD_ICPENDR<n>.
+    pub const ICPENDR: u64 = 0x0280;
+    /// GICD_ISACTIVER<n>.
+    pub const ISACTIVER: u64 = 0x0300;
+    /// GICD_ICACTIVER<n>.
+    pub const ICACTIVER: u64 = 0x0380;
+    /// GICD_IPRIORITYR<n> (byte-accessible).
+    pub const IPRIORITYR: u64 = 0x0400;
+    /// GICD_ICFGR<n>.
+    pub const ICFGR: u64 = 0x0C00;
+    /// GICD_IROUTER<n> (64-bit, from INTID 32).
+    pub const IROUTER: u64 = 0x6000;
+    /// The ID registers (PIDR/CIDR) at the end of the frame.
+    pub const ID_REGS: u64 = 0xFFD0;
+    /// GICD_CTLR.RWP: register write pending.
+    pub const CTLR_RWP: u32 = 1 << 31;
+    /// GICD_CTLR.ARE_NS: affinity routing.
+    pub const CTLR_ARE_NS: u32 = 1 << 4;
+    /// GICD_CTLR.EnableGrp1NS.
+    pub const CTLR_ENABLE_G1: u32 = 1 << 1;
+    /// GICD_TYPER.MBIS and LPIS: message-based SPIs and LPIs.
+    pub const TYPER_MBIS_LPIS: u32 = (1 << 16) | (1 << 17);
+    /// Size of the frame.
+    pub const SIZE: u64 = 0x1_0000;
 }
 
-/// Virtual interrupts dropped so far (all vCPUs).
-pub fn dropped() -> u64 {
-    DROPPED.load(Ordering::Relaxed)
+/// GICR register offsets (IHI 0069, 12.10/12.11); the SGI frame at +64 KiB
+/// uses the distributor's offsets for its registers.
+pub mod gicr {
+    /// GICR_IIDR.
+    pub const IIDR: u64 = 0x0004;
+    /// GICR_TYPER (64-bit).
+    pub const TYPER: u64 = 0x0008;
+    /// GICR_WAKER.
+    pub const WAKER: u64 = 0x0014;
+    /// The SGI_base frame.
+    pub const SGI_BASE: u64 = 0x1_0000;
+    /// GICR_ICFGR1 (PPI configuration), in the SGI frame.
+    pub const ICFGR1: u64 = 0x0C04;
+    /// One redistributor: RD_base and SGI_base frames.
+    pub const FRAME_SIZE: u64 = 0x2_0000;
+    /// GICR_TYPER.Last.
+    pub const TYPER_LAST: u64 = 1 << 4;
+    /// GICR_TYPER.PLPIS and DirectLPI.
+    pub const TYPER_PLPIS_DIRECTLPI: u64 = 0b1001;
+    /// GICR_WAKER.ProcessorSleep.
+    pub const WAKER_PROCESSOR_SLEEP: u32 = 1 << 1;
+    /// GICR_WAKER.ChildrenAsleep.
+    pub const WAKER_CHILDREN_ASLEEP: u32 = 1 << 2;
 }
 
-/// INTIDs the guest owns (bitmap over 1024 INTIDs).
-static OWNED: [AtomicU32; 32] = [const { AtomicU32::new(0) }; 32];
-/// Guest-visible priorities of SPIs.
-static SPI_PRIO: [AtomicU8; 1024] = [const { AtomicU8::new(DEFAULT_PRIO) }; 1024];
-/// Guest-visible priorities of SGIs/PPIs, per redistributor frame.
-static PRIV_PRIO: [[AtomicU8; 32]; MAX_CPUS] =
-    [const { [const { AtomicU8::new(DEFAULT_PRIO) }; 32] }; MAX_CPUS];
-/// Virtual SGI enable bits, per redistributor frame.
-static SGI_ENABLE: [AtomicU16; MAX_CPUS] = [const { AtomicU16::new(0) }; MAX_CPUS];
-/// Virtual SGIs sent to each vCPU and not yet queued there.
-static SGI_PENDING: [AtomicU16; MAX_CPUS] = [const { AtomicU16::new(0) }; MAX_CPUS];
-/// Virtual GICR_WAKER per frame, virtual GICD_CTLR.
-static WAKER: [AtomicU32; MAX_CPUS] =
-    [const { AtomicU32::new(gicr::WAKER_PROCESSOR_SLEEP) }; MAX_CPUS];
-static DIST_CTLR: AtomicU32 = AtomicU32::new(0);
-/// Maintenance interrupt INTID.
-static MAINT: AtomicU32 = AtomicU32::new(crate::DEFAULT_MAINT_PPI);
+/// Default priority for every interrupt (lower is more urgent).
+pub const DEFAULT_PRIO: u8 = 0xa0;
+/// INTIDs the distributor can describe (SPIs end at 1019).
+pub const NR_INTIDS: usize = 1024;
+/// First SPI.
+pub const SPI_BASE: u32 = 32;
+/// First PPI.
+pub const PPI_BASE: u32 = 16;
+/// SGIs.
+pub const NR_SGIS: u32 = 16;
 
-/// Gives INTID `i` to the guest.
-pub fn set_owned(i: u32) {
-    if i < 1024 {
-        OWNED[(i / 32) as usize].fetch_or(1 << (i % 32), Ordering::Relaxed);
+/// The physical distributor and redistributor frames, by offset.
+pub trait GicHw {
+    /// A 32-bit distributor register.
+    fn dist_read32(&self, off: u64) -> u32;
+    /// Writes a 32-bit distributor register.
+    fn dist_write32(&self, off: u64, v: u32);
+    /// A 64-bit distributor register (IROUTER).
+    fn dist_read64(&self, off: u64) -> u64;
+    /// Writes a 64-bit distributor register.
+    fn dist_write64(&self, off: u64, v: u64);
+    /// A byte of the distributor (IPRIORITYR).
+    fn dist_read8(&self, off: u64) -> u8;
+    /// Writes a byte of the distributor.
+    fn dist_write8(&self, off: u64, v: u8);
+    /// A 32-bit register of redistributor `frame` (offsets from RD_base;
+    /// the SGI frame is at [`gicr::SGI_BASE`]).
+    fn redist_read32(&self, frame: usize, off: u64) -> u32;
+    /// Writes a 32-bit redistributor register.
+    fn redist_write32(&self, frame: usize, off: u64, v: u32);
+    /// A 64-bit redistributor register (GICR_TYPER).
+    fn redist_read64(&self, frame: usize, off: u64) -> u64;
+    /// Writes a redistributor byte (IPRIORITYR of the SGI frame).
+    fn redist_write8(&self, frame: usize, off: u64, v: u8);
+}
+
+/// One trapped guest MMIO access to an emulated GIC frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// Offset in the region (distributor, or the redistributor region).
+    pub off: u64,
+    /// Size in bytes.
+    pub size: u8,
+    /// A write (else a read).
+    pub write: bool,
+    /// The value written.
+    pub val: u64,
+}
+
+/// Which INTIDs belong to the guest (bitmap over [`NR_INTIDS`]).
+#[derive(Debug)]
+pub struct Owned([AtomicU32; NR_INTIDS / 32]);
+
+impl Owned {
+    /// No INTID.
+    pub const fn new() -> Self {
+        Owned([const { AtomicU32::new(0) }; NR_INTIDS / 32])
     }
-}
-fn owned_mask(word: usize) -> u32 {
-    OWNED.get(word).map_or(0, |w| w.load(Ordering::Relaxed))
-}
-fn owned(i: u32) -> bool {
-    owned_mask((i / 32) as usize) & (1 << (i % 32)) != 0
-}
-
-/// Records the maintenance-interrupt INTID from the DTB.
-pub fn set_maintenance_irq(i: u32) {
-    MAINT.store(i, Ordering::Relaxed);
-}
-
-macro_rules! lr_access {
-    ($n:expr, read) => {
-        match $n {
-            0 => rt::sysreg::read!("S3_4_C12_C12_0"),
-            1 => rt::sysreg::read!("S3_4_C12_C12_1"),
-            2 => rt::sysreg::read!("S3_4_C12_C12_2"),
-            3 => rt::sysreg::read!("S3_4_C12_C12_3"),
-            4 => rt::sysreg::read!("S3_4_C12_C12_4"),
-            5 => rt::sysreg::read!("S3_4_C12_C12_5"),
-            6 => rt::sysreg::read!("S3_4_C12_C12_6"),
-            7 => rt::sysreg::read!("S3_4_C12_C12_7"),
-            8 => rt::sysreg::read!("S3_4_C12_C13_0"),
-            9 => rt::sysreg::read!("S3_4_C12_C13_1"),
-            10 => rt::sysreg::read!("S3_4_C12_C13_2"),
-            11 => rt::sysreg::read!("S3_4_C12_C13_3"),
-            12 => rt::sysreg::read!("S3_4_C12_C13_4"),
-            13 => rt::sysreg::read!("S3_4_C12_C13_5"),
-            14 => rt::sysreg::read!("S3_4_C12_C13_6"),
-            _ => rt::sysreg::read!("S3_4_C12_C13_7"),
-        }
-    };
-    ($n:expr, write, $v:expr) => {
-        match $n {
-            0 => rt::sysreg::write!("S3_4_C12_C12_0", $v),
-            1 => rt::sysreg::write!("S3_4_C12_C12_1", $v),
-            2 => rt::sysreg::write!("S3_4_C12_C12_2", $v),
-            3 => rt::sysreg::write!("S3_4_C12_C12_3", $v),
-            4 => rt::sysreg::write!("S3_4_C12_C12_4", $v),
-            5 => rt::sysreg::write!("S3_4_C12_C12_5", $v),
-            6 => rt::sysreg::write!("S3_4_C12_C12_6", $v),
-            7 => rt::sysreg::write!("S3_4_C12_C12_7", $v),
-            8 => rt::sysreg::write!("S3_4_C12_C13_0", $v),
-            9 => rt::sysreg::write!("S3_4_C12_C13_1", $v),
-            10 => rt::sysreg::write!("S3_4_C12_C13_2", $v),
-            11 => rt::sysreg::write!("S3_4_C12_C13_3", $v),
-            12 => rt::sysreg::write!("S3_4_C12_C13_4", $v),
-            13 => rt::sysreg::write!("S3_4_C12_C13_5", $v),
-            14 => rt::sysreg::write!("S3_4_C12_C13_6", $v),
-            _ => rt::sysreg::write!("S3_4_C12_C13_7", $v),
-        }
-    };
-}
-
-fn read_lr(n: usize) -> u64 {
-    lr_access!(n, read)
-}
-fn write_lr(n: usize, v: u64) {
-    lr_access!(n, write, v)
-}
-
-/// A virtual interrupt waiting for a list register.
-#[derive(Clone, Copy, Debug, Default)]
-struct Pending {
-    intid: u32,
-    hw: bool,
-}
-
-/// Per-vCPU virtual interface state.
-pub struct VgicCpu {
-    nr_lrs: usize,
-    queue: [Pending; QUEUE],
-    len: usize,
-}
-
-impl VgicCpu {
-    /// Sets up the virtual CPU interface on this CPU (ICH_HCR_EL2.En).
-    pub fn new() -> VgicCpu {
-        let nr_lrs = nr_list_regs();
-        for n in 0..nr_lrs {
-            write_lr(n, 0);
-        }
-        rt::sysreg::write!("S3_4_C12_C11_7", 0); // ICH_VMCR_EL2
-        rt::sysreg::write!("S3_4_C12_C11_0", ICH_HCR_EN); // ICH_HCR_EL2
-        VgicCpu {
-            nr_lrs,
-            queue: [Pending::default(); QUEUE],
-            len: 0,
+    /// Gives `i` to the guest.
+    pub fn set(&self, i: u32) {
+        if let Some(w) = self.0.get((i / 32) as usize) {
+            w.fetch_or(1 << (i % 32), Ordering::Relaxed);
         }
     }
-
-    fn enqueue(&mut self, p: Pending) {
-        if self.queue[..self.len].iter().any(|q| q.intid == p.intid) {
-            return;
-        }
-        if self.len == QUEUE {
-            DROPPED.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        self.queue[self.len] = p;
-        self.len += 1;
+    /// The bits of word `w` (INTIDs 32w..32w+31).
+    pub fn word(&self, w: usize) -> u32 {
+        self.0.get(w).map_or(0, |w| w.load(Ordering::Relaxed))
+    }
+    /// Whether `i` is the guest's.
+    pub fn has(&self, i: u32) -> bool {
+        self.word((i / 32) as usize) & (1 << (i % 32)) != 0
     }
 }
 
-impl Default for VgicCpu {
+impl Default for Owned {
     fn default() -> Self {
         Self::new()
     }
 }
 
-fn prio_of(vcpu: usize, intid: u32) -> u8 {
-    if intid < 32 {
-        PRIV_PRIO[vcpu % MAX_CPUS][intid as usize].load(Ordering::Relaxed)
-    } else {
-        SPI_PRIO[(intid as usize).min(1023)].load(Ordering::Relaxed)
+/// The VM-wide state of the emulated distributor.
+#[derive(Debug)]
+pub struct VgicDist {
+    /// The guest's INTIDs.
+    pub owned: Owned,
+    /// GICD_CTLR as the guest wrote it.
+    ctlr: AtomicU32,
+    /// Guest-visible SPI priorities (the virtual priority of their LRs).
+    spi_prio: [AtomicU8; NR_INTIDS],
+    /// Number of vCPUs (redistributor frames that exist).
+    pub ncpus: usize,
+}
+
+impl VgicDist {
+    /// A distributor for `ncpus` vCPUs owning nothing yet.
+    pub const fn new(ncpus: usize) -> Self {
+        VgicDist {
+            owned: Owned::new(),
+            ctlr: AtomicU32::new(0),
+            spi_prio: [const { AtomicU8::new(DEFAULT_PRIO) }; NR_INTIDS],
+            ncpus,
+        }
+    }
+    /// The guest-visible priority of SPI `i`.
+    pub fn spi_prio(&self, i: u32) -> u8 {
+        self.spi_prio[(i as usize) % NR_INTIDS].load(Ordering::Relaxed)
     }
 }
 
-/// Moves queued interrupts into free list registers before entering the
-/// guest, and asks for a maintenance interrupt while some still wait.
-pub fn flush(vcpu: &mut Vcpu) {
-    let idx = vcpu.index;
-    let sgis = SGI_PENDING[idx].swap(0, Ordering::AcqRel);
-    for i in 0..16 {
-        if sgis & (1 << i) != 0 {
-            vcpu.vgic.enqueue(Pending {
-                intid: i,
-                hw: false,
-            });
-        }
-    }
-    let v = &mut vcpu.vgic;
-    if v.len == 0 {
-        return;
-    }
-    let elrsr = rt::sysreg::read!("S3_4_C12_C11_5"); // ICH_ELRSR_EL2: 1 = LR empty
-    let mut lr = 0;
-    let mut kept = 0;
-    for qi in 0..v.len {
-        let p = v.queue[qi];
-        // A software interrupt already pending in an LR is not queued twice.
-        let dup = (0..v.nr_lrs).any(|n| {
-            let l = read_lr(n);
-            elrsr & (1 << n) == 0
-                && l & LR_VINTID_MASK == u64::from(p.intid)
-                && l & LR_STATE_MASK == LR_STATE_PENDING
-        });
-        if dup {
-            continue;
-        }
-        while lr < v.nr_lrs && elrsr & (1 << lr) == 0 {
-            lr += 1;
-        }
-        if lr == v.nr_lrs {
-            v.queue[kept] = p;
-            kept += 1;
-            continue;
-        }
-        let mut val =
-            LR_STATE_PENDING | LR_GROUP1 | (u64::from(prio_of(idx, p.intid)) << LR_PRIO_SHIFT);
-        val |= u64::from(p.intid);
-        if p.hw {
-            val |= LR_HW | (u64::from(p.intid) << LR_PINTID_SHIFT);
-        }
-        write_lr(lr, val);
-        lr += 1;
-    }
-    v.len = kept;
-    let hcr = ICH_HCR_EN | if kept > 0 { ICH_HCR_UIE } else { 0 };
-    rt::sysreg::write!("S3_4_C12_C11_0", hcr);
+/// The per-vCPU state other vCPUs may touch: the guest-visible SGI/PPI
+/// priorities and SGI enables of its redistributor, its GICR_WAKER, and the
+/// SGIs sent to it that it has not taken yet.
+#[derive(Debug)]
+pub struct VgicRedist {
+    prio: [AtomicU8; 32],
+    sgi_enable: AtomicU16,
+    sgi_pending: AtomicU16,
+    waker: AtomicU32,
 }
 
-/// Handles physical interrupts after an IRQ exit: guest-owned ones are queued
-/// as hardware-linked virtual interrupts, L0's own are serviced.
-pub fn handle_irq(vcpu: &mut Vcpu) {
-    // Bounded: each iteration acknowledges one interrupt.
-    for _ in 0..32 {
-        let Some(i) = gic::ack() else { return };
-        gic::eoi(i);
-        if i < 16 {
-            // KICK_SGI (or any SGI: all are L0's): pending virtual SGIs are
-            // picked up by `flush`.
-            gic::deactivate(i);
-        } else if i == MAINT.load(Ordering::Relaxed) {
-            gic::deactivate(i);
-        } else if owned(i) {
-            vcpu.vgic.enqueue(Pending { intid: i, hw: true });
-        } else {
-            log::warn!("unowned physical interrupt {i}: deactivated");
-            gic::deactivate(i);
+impl VgicRedist {
+    /// A redistributor out of reset: asleep, SGIs disabled, default priorities.
+    pub const fn new() -> Self {
+        VgicRedist {
+            prio: [const { AtomicU8::new(DEFAULT_PRIO) }; 32],
+            sgi_enable: AtomicU16::new(0),
+            sgi_pending: AtomicU16::new(0),
+            waker: AtomicU32::new(gicr::WAKER_PROCESSOR_SLEEP),
         }
+    }
+    /// Marks SGI `intid` pending (from a sender on any CPU).
+    pub fn send_sgi(&self, intid: u32) {
+        self.sgi_pending
+            .fetch_or(1 << (intid % NR_SGIS), Ordering::AcqRel);
+    }
+    /// The guest-visible priority of SGI/PPI `i` (< 32).
+    pub fn prio(&self, i: u32) -> u8 {
+        self.prio[(i % 32) as usize].load(Ordering::Relaxed)
     }
 }
 
-/// A guest write to ICC_SGI1R_EL1 (IHI 0069, 12.2.22): TargetList[15:0],
-/// Aff1[23:16], INTID[27:24], Aff2[39:32], IRM[40], Aff3[55:48].
-pub fn send_sgi(vcpu: &mut Vcpu, v: u64) {
-    let intid = ((v >> 24) & 0xf) as u16;
-    let irm = v & (1 << 40) != 0;
-    let aff = ((v >> 48) & 0xff) << 32 | ((v >> 32) & 0xff) << 16 | ((v >> 16) & 0xff) << 8;
-    let vm = crate::vm::get();
-    for (t, &mpidr) in vm.machine.cpus.iter().enumerate().take(MAX_CPUS) {
-        let hit = if irm {
-            t != vcpu.index
-        } else {
-            mpidr & !0xff == aff && (mpidr & 0xff) < 16 && v & (1 << (mpidr & 0xf)) != 0
-        };
-        if !hit {
-            continue;
-        }
-        SGI_PENDING[t].fetch_or(1 << intid, Ordering::AcqRel);
-        if t != vcpu.index {
-            gic::send_sgi(mpidr, KICK_SGI);
-        }
+impl Default for VgicRedist {
+    fn default() -> Self {
+        Self::new()
     }
-}
-
-/// One trapped guest MMIO access to an emulated GIC frame.
-pub struct Access {
-    pub off: u64,
-    pub size: u8,
-    pub write: bool,
-    pub val: u64,
 }
 
 /// Whether an access may reach a register at all (IHI 0069, 12.1.3 "GIC
 /// memory-mapped register access"): naturally aligned, and 32 or 64 bits
 /// wide except in the byte-accessible priority arrays (`byte_ok`). Anything
-/// else is RAZ/WI here; forwarding it would make L0 itself issue an
-/// unaligned or mis-sized device access, which faults at EL2.
-fn well_formed(a: &Access, byte_ok: bool) -> bool {
+/// else is RAZ/WI; forwarding it would make L0 itself issue an unaligned or
+/// mis-sized device access, which faults at EL2.
+pub fn well_formed(a: &Access, byte_ok: bool) -> bool {
     let size = u64::from(a.size);
-    size.is_power_of_two() && a.off.is_multiple_of(size) && (size >= 4 || byte_ok)
+    size.is_power_of_two() && a.off.is_multiple_of(size) && size <= 8 && (size >= 4 || byte_ok)
 }
 
-/// Bitmap registers (one bit per INTID) of the distributor and the SGI frame.
-fn is_bitmap(o: u64) -> bool {
-    (gicd::ISENABLER..gicd::IPRIORITYR).contains(&o)
+/// The ICFGR bits (two per INTID) the guest may see in the word whose
+/// first INTID is `first`.
+fn icfgr_mask(owned: &Owned, first: u32, min: u32) -> u32 {
+    (0..16)
+        .filter(|&k| first + k >= min && owned.has(first + k))
+        .fold(0, |m, k| m | (3 << (2 * k)))
 }
 
-/// Forwards a bitmap register word `word` (INTIDs 32*word..) with `mask` of
-/// INTIDs the guest may see; IGROUPR reads as all Group 1 and ignores writes.
-fn bitmap(hw: u64, reg_base: u64, a: &Access, mask: u32) -> u64 {
-    // Words the guest owns nothing in never reach the hardware (they may be
-    // past the INTIDs the distributor implements).
-    if reg_base == gicd::IGROUPR || mask == 0 {
-        return u64::from(mask);
-    }
-    if a.write {
-        gic::write32(hw, a.val as u32 & mask);
-        0
-    } else {
-        u64::from(gic::read32(hw) & mask)
-    }
-}
-
-/// Emulated GICD access (64 KiB frame at the physical GICD address).
-pub fn dist_access(a: &Access) -> u64 {
-    let d = gic::gicd_base();
+/// Emulated GICD access; returns the value read (0 for writes).
+pub fn dist_access(d: &VgicDist, hw: &impl GicHw, a: &Access) -> u64 {
     let o = a.off;
-    if !well_formed(a, (gicd::IPRIORITYR..gicd::IPRIORITYR + 1024).contains(&o)) {
+    let prio_bytes = gicd::IPRIORITYR..gicd::IPRIORITYR + NR_INTIDS as u64;
+    if !well_formed(a, prio_bytes.contains(&o)) || o >= gicd::SIZE {
         return 0;
     }
     match o {
         gicd::CTLR => {
             if a.write {
-                DIST_CTLR.store(a.val as u32 & gicd::CTLR_ENABLE_G1, Ordering::Relaxed);
+                d.ctlr
+                    .store(a.val as u32 & gicd::CTLR_ENABLE_G1, Ordering::Relaxed);
                 0
             } else {
-                u64::from(DIST_CTLR.load(Ordering::Relaxed) | gicd::CTLR_ARE_NS)
+                u64::from(d.ctlr.load(Ordering::Relaxed) | gicd::CTLR_ARE_NS)
             }
         }
-        // TYPER without LPIs (bit 17) or message-based SPIs (bit 16).
-        gicd::TYPER if !a.write => u64::from(gic::read32(d + o) & !((1 << 17) | (1 << 16))),
-        // IIDR, TYPER2 and the ID registers read through.
-        0x0008 | 0x000C | 0xFFD0..=0xFFFF if !a.write => u64::from(gic::read32(d + (o & !3))),
+        gicd::TYPER if !a.write && a.size == 4 => {
+            u64::from(hw.dist_read32(o) & !gicd::TYPER_MBIS_LPIS)
+        }
+        gicd::IIDR | gicd::TYPER2 if !a.write && a.size == 4 => u64::from(hw.dist_read32(o)),
+        gicd::ID_REGS..=0xFFFF if !a.write && a.size == 4 => u64::from(hw.dist_read32(o)),
         _ if (gicd::IGROUPR..gicd::IPRIORITYR).contains(&o) && a.size == 4 => {
             let base = o & !0x7f;
             let word = ((o - base) / 4) as usize;
             // Word 0 (SGIs/PPIs) is RAZ/WI in the distributor when ARE=1.
-            let mask = if word == 0 { 0 } else { owned_mask(word) };
-            if base == gicd::IGROUPR || is_bitmap(o) {
-                bitmap(d + o, base, a, mask)
-            } else {
+            let mask = if word == 0 { 0 } else { d.owned.word(word) };
+            // IGROUPR reads as Group 1 for what the guest owns and ignores
+            // writes; words the guest owns nothing in never reach the
+            // hardware (they may be past the INTIDs it implements).
+            if base == gicd::IGROUPR || mask == 0 {
+                return u64::from(mask);
+            }
+            if a.write {
+                hw.dist_write32(o, a.val as u32 & mask);
                 0
+            } else {
+                u64::from(hw.dist_read32(o) & mask)
             }
         }
-        _ if (gicd::IPRIORITYR..gicd::IPRIORITYR + 1020).contains(&o) => {
+        _ if prio_bytes.contains(&o) => {
             let first = (o - gicd::IPRIORITYR) as u32;
             let mut out = 0u64;
             for b in 0..u32::from(a.size) {
                 let i = first + b;
-                if i < 32 || !owned(i) {
+                if i < SPI_BASE || !d.owned.has(i) {
                     continue;
                 }
+                let off = gicd::IPRIORITYR + u64::from(i);
                 if a.write {
                     let p = (a.val >> (8 * b)) as u8;
-                    SPI_PRIO[i as usize].store(p, Ordering::Relaxed);
-                    gic::write8(d + gicd::IPRIORITYR + u64::from(i), p);
+                    d.spi_prio[i as usize].store(p, Ordering::Relaxed);
+                    hw.dist_write8(off, p);
                 } else {
-                    out |= u64::from(gic::read8(d + gicd::IPRIORITYR + u64::from(i))) << (8 * b);
+                    out |= u64::from(hw.dist_read8(off)) << (8 * b);
                 }
             }
             out
         }
         _ if (gicd::ICFGR..gicd::ICFGR + 0x100).contains(&o) && a.size == 4 => {
-            let first = ((o - gicd::ICFGR) * 4) as u32;
-            let mut mask = 0u32;
-            for k in 0..16 {
-                if first + k >= 32 && owned(first + k) {
-                    mask |= 3 << (2 * k);
-                }
+            let mask = icfgr_mask(&d.owned, ((o - gicd::ICFGR) * 4) as u32, SPI_BASE);
+            if mask == 0 {
+                return 0;
             }
             if a.write {
-                let old = gic::read32(d + o);
-                gic::write32(d + o, (old & !mask) | (a.val as u32 & mask));
+                let old = hw.dist_read32(o);
+                hw.dist_write32(o, (old & !mask) | (a.val as u32 & mask));
                 0
             } else {
-                u64::from(gic::read32(d + o) & mask)
+                u64::from(hw.dist_read32(o) & mask)
             }
         }
-        _ if (gicd::IROUTER + 8 * 32..gicd::IROUTER + 8 * 1020).contains(&o) => {
-            let i = ((o - gicd::IROUTER) / 8) as u32;
-            if !owned(i) {
+        _ if (gicd::IROUTER + 8 * u64::from(SPI_BASE)..gicd::IROUTER + 8 * 1020).contains(&o) => {
+            if !d.owned.has(((o - gicd::IROUTER) / 8) as u32) {
                 return 0;
             }
             match (a.write, a.size) {
-                (true, 8) => gic::write64(d + o, a.val),
-                (true, _) => gic::write32(d + o, a.val as u32),
-                (false, 8) => return gic::read64(d + o),
-                (false, _) => return u64::from(gic::read32(d + o)),
+                (true, 8) => hw.dist_write64(o, a.val),
+                (true, _) => hw.dist_write32(o, a.val as u32),
+                (false, 8) => return hw.dist_read64(o),
+                (false, _) => return u64::from(hw.dist_read32(o)),
             }
             0
         }
@@ -412,81 +338,93 @@ pub fn dist_access(a: &Access) -> u64 {
     }
 }
 
-/// Emulated GICR access (the redistributor region, frame by frame).
-pub fn redist_access(a: &Access) -> u64 {
+/// Emulated GICR access (the redistributor region, frame by frame; frame
+/// n is vCPU n's). Returns the value read (0 for writes).
+pub fn redist_access(d: &VgicDist, cpus: &[VgicRedist], hw: &impl GicHw, a: &Access) -> u64 {
     let frame = (a.off / gicr::FRAME_SIZE) as usize;
-    let base = gic::gicr_base() + frame as u64 * gicr::FRAME_SIZE;
     let o = a.off % gicr::FRAME_SIZE;
     let prio = gicr::SGI_BASE + gicd::IPRIORITYR;
     if !well_formed(a, (prio..prio + 32).contains(&o)) {
         return 0;
     }
     // Only the frames of the VM's vCPUs exist: the rest of the region is
-    // RAZ/WI. (Forwarding them would make L0 touch redistributor frames the
-    // board does not implement, which aborts at EL2.)
-    if frame >= crate::vm::try_get().map_or(0, |vm| vm.ncpus) {
+    // RAZ/WI (forwarding them would touch frames the board does not
+    // implement, which aborts at EL2).
+    let Some(r) = cpus.get(frame).filter(|_| frame < d.ncpus) else {
         return 0;
-    }
+    };
     // PPIs the guest owns, in this frame's SGI/PPI space.
-    let ppi_mask = owned_mask(0) & 0xffff_0000;
+    let ppi_mask = d.owned.word(0) & 0xffff_0000;
     match o {
-        // TYPER (64-bit, or two 32-bit halves) without PLPIS (bit 0) / DirectLPI (bit 3).
         gicr::TYPER if !a.write => {
-            let v = gic::read64(base + gicr::TYPER) & !0b1001;
+            let v = hw.redist_read64(frame, gicr::TYPER) & !gicr::TYPER_PLPIS_DIRECTLPI;
             if a.size == 8 {
                 v
             } else {
                 v & 0xffff_ffff
             }
         }
-        0x000C if !a.write => u64::from(gic::read32(base + 0x000C)),
-        // IIDR and the ID registers read through.
-        0x0004 | 0xFFD0..=0xFFFF if !a.write => u64::from(gic::read32(base + (o & !3))),
-        gicr::WAKER => {
+        0x000C if !a.write && a.size == 4 => u64::from(hw.redist_read32(frame, o)),
+        gicr::IIDR if !a.write && a.size == 4 => u64::from(hw.redist_read32(frame, o)),
+        gicd::ID_REGS..=0xFFFF if !a.write && a.size == 4 => u64::from(hw.redist_read32(frame, o)),
+        gicr::WAKER if a.size == 4 => {
             if a.write {
-                WAKER[frame].store(
+                r.waker.store(
                     a.val as u32 & gicr::WAKER_PROCESSOR_SLEEP,
                     Ordering::Relaxed,
                 );
                 0
             } else {
-                let w = WAKER[frame].load(Ordering::Relaxed);
-                u64::from(
-                    w | if w != 0 {
-                        gicr::WAKER_CHILDREN_ASLEEP
-                    } else {
-                        0
-                    },
-                )
+                let w = r.waker.load(Ordering::Relaxed);
+                u64::from(if w != 0 {
+                    w | gicr::WAKER_CHILDREN_ASLEEP
+                } else {
+                    0
+                })
             }
         }
         _ if o >= gicr::SGI_BASE => {
             let so = o - gicr::SGI_BASE;
-            let hw = base + o;
             match so {
-                gicd::IGROUPR => u64::from(u32::MAX),
-                gicd::ISENABLER | gicd::ICENABLER => {
+                gicd::IGROUPR if a.size == 4 => {
+                    if a.write {
+                        0
+                    } else {
+                        u64::from(u32::MAX)
+                    }
+                }
+                gicd::ISENABLER | gicd::ICENABLER if a.size == 4 => {
                     let set = so == gicd::ISENABLER;
                     if a.write {
                         let sg = (a.val & 0xffff) as u16;
                         if set {
-                            SGI_ENABLE[frame].fetch_or(sg, Ordering::Relaxed);
+                            r.sgi_enable.fetch_or(sg, Ordering::AcqRel);
                         } else {
-                            SGI_ENABLE[frame].fetch_and(!sg, Ordering::Relaxed);
+                            r.sgi_enable.fetch_and(!sg, Ordering::AcqRel);
                         }
-                        gic::write32(hw, a.val as u32 & ppi_mask);
+                        if ppi_mask != 0 {
+                            hw.redist_write32(frame, o, a.val as u32 & ppi_mask);
+                        }
                         0
                     } else {
-                        u64::from(SGI_ENABLE[frame].load(Ordering::Relaxed))
-                            | u64::from(gic::read32(hw) & ppi_mask)
+                        let ppis = if ppi_mask != 0 {
+                            hw.redist_read32(frame, o) & ppi_mask
+                        } else {
+                            0
+                        };
+                        u64::from(r.sgi_enable.load(Ordering::Relaxed)) | u64::from(ppis)
                     }
                 }
-                gicd::ISPENDR | gicd::ICPENDR | gicd::ISACTIVER | gicd::ICACTIVER => {
-                    if a.write {
-                        gic::write32(hw, a.val as u32 & ppi_mask);
+                gicd::ISPENDR | gicd::ICPENDR | gicd::ISACTIVER | gicd::ICACTIVER
+                    if a.size == 4 =>
+                {
+                    if ppi_mask == 0 {
+                        0
+                    } else if a.write {
+                        hw.redist_write32(frame, o, a.val as u32 & ppi_mask);
                         0
                     } else {
-                        u64::from(gic::read32(hw) & ppi_mask)
+                        u64::from(hw.redist_read32(frame, o) & ppi_mask)
                     }
                 }
                 _ if (gicd::IPRIORITYR..gicd::IPRIORITYR + 32).contains(&so) => {
@@ -497,13 +435,14 @@ pub fn redist_access(a: &Access) -> u64 {
                         if i >= 32 {
                             break;
                         }
-                        let slot = &PRIV_PRIO[frame][i as usize];
+                        let slot = &r.prio[i as usize];
                         if a.write {
                             let p = (a.val >> (8 * b)) as u8;
                             slot.store(p, Ordering::Relaxed);
-                            if owned(i) {
-                                gic::write8(
-                                    base + gicr::SGI_BASE + gicd::IPRIORITYR + u64::from(i),
+                            if d.owned.has(i) {
+                                hw.redist_write8(
+                                    frame,
+                                    gicr::SGI_BASE + gicd::IPRIORITYR + u64::from(i),
                                     p,
                                 );
                             }
@@ -514,20 +453,23 @@ pub fn redist_access(a: &Access) -> u64 {
                     out
                 }
                 // ICFGR0: SGIs are edge-triggered, read-only.
-                gicd::ICFGR => 0xaaaa_aaaa,
-                0x0C04 => {
-                    let mut mask = 0u32;
-                    for k in 0..16 {
-                        if owned(16 + k) {
-                            mask |= 3 << (2 * k);
-                        }
-                    }
+                gicd::ICFGR if a.size == 4 => {
                     if a.write {
-                        let old = gic::read32(hw);
-                        gic::write32(hw, (old & !mask) | (a.val as u32 & mask));
                         0
                     } else {
-                        u64::from(gic::read32(hw) & mask)
+                        0xaaaa_aaaa
+                    }
+                }
+                _ if so == gicr::ICFGR1 && a.size == 4 => {
+                    let mask = icfgr_mask(&d.owned, PPI_BASE, PPI_BASE);
+                    if mask == 0 {
+                        0
+                    } else if a.write {
+                        let old = hw.redist_read32(frame, o);
+                        hw.redist_write32(frame, o, (old & !mask) | (a.val as u32 & mask));
+                        0
+                    } else {
+                        u64::from(hw.redist_read32(frame, o) & mask)
                     }
                 }
                 _ => 0,
@@ -536,3 +478,174 @@ pub fn redist_access(a: &Access) -> u64 {
         _ => 0,
     }
 }
+
+/// A vCPU's list registers (ICH_LR<n>_EL2, ICH_ELRSR_EL2) and the physical
+/// CPU interface operations L0 needs next to them.
+pub trait ListRegs {
+    /// Number of list registers (ICH_VTR_EL2.ListRegs + 1).
+    fn count(&self) -> usize;
+    /// ICH_LR<n>_EL2.
+    fn read(&self, n: usize) -> u64;
+    /// Writes ICH_LR<n>_EL2.
+    fn write(&mut self, n: usize, v: u64);
+    /// ICH_ELRSR_EL2: bit n set when LR n holds no interrupt.
+    fn elrsr(&self) -> u64;
+    /// Whether physical INTID `i` is pending at the distributor (for a
+    /// level-triggered interrupt: its line is asserted).
+    fn phys_pending(&self, i: u32) -> bool;
+    /// Whether physical SPI `i` is level-triggered.
+    fn phys_level(&self, i: u32) -> bool;
+    /// Deactivates physical INTID `i` (ICC_DIR_EL1).
+    fn phys_deactivate(&mut self, i: u32);
+}
+
+/// A vCPU's interrupt bookkeeping: the hardware interrupts it owns that
+/// fired and wait for a list register (a bitmap: an interrupt can be
+/// waiting only once, so nothing is ever dropped), and whether a
+/// level-triggered one was just put into a list register.
+#[derive(Debug)]
+pub struct VgicCpu {
+    waiting: [u32; NR_INTIDS / 32],
+    /// A level-triggered SPI was put into an LR and the guest has not
+    /// touched its CPU interface since: its line must be checked before the
+    /// guest acknowledges it (see [`VgicCpu::resample`]).
+    level_check: bool,
+    /// ICH_HCR_EL2 as the last flush computed it.
+    pub ich_hcr: u64,
+}
+
+impl Default for VgicCpu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VgicCpu {
+    /// Nothing waiting.
+    pub const fn new() -> Self {
+        VgicCpu {
+            waiting: [0; NR_INTIDS / 32],
+            level_check: false,
+            ich_hcr: ich_hcr::EN,
+        }
+    }
+
+    /// A physical interrupt the guest owns fired (L0 acknowledged it and
+    /// dropped its priority; it stays active until the guest deactivates it).
+    pub fn hw_fired(&mut self, i: u32) {
+        if let Some(w) = self.waiting.get_mut((i / 32) as usize) {
+            *w |= 1 << (i % 32);
+        }
+    }
+
+    /// Number of hardware interrupts waiting for a list register.
+    pub fn waiting(&self) -> usize {
+        self.waiting.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Moves what is pending into free list registers before the guest
+    /// runs: SGIs sent to this vCPU that it has enabled (disabled ones stay
+    /// pending until enabled), then the waiting hardware interrupts. Sets
+    /// the returned ICH_HCR_EL2: En, UIE while anything still waits (its
+    /// maintenance interrupt brings L0 back when LRs free up), TALL1 while
+    /// a level-triggered SPI's line must be checked.
+    pub fn flush(&mut self, redist: &VgicRedist, dist: &VgicDist, lrs: &mut impl ListRegs) -> u64 {
+        let mut elrsr = lrs.elrsr();
+        let n = lrs.count();
+        let free = |elrsr: &mut u64| -> Option<usize> {
+            let k = (0..n).find(|&k| *elrsr & (1 << k) != 0)?;
+            *elrsr &= !(1 << k);
+            Some(k)
+        };
+        // SGIs: pending and enabled. One already pending in an LR is the
+        // same (edge) interrupt; one still active there waits for the LR to
+        // free, as two LRs must never hold the same vINTID (IHI 0069,
+        // 4.4.6); a disabled one stays pending until it is enabled.
+        let enabled = redist.sgi_enable.load(Ordering::Acquire);
+        let sgis = redist.sgi_pending.load(Ordering::Acquire) & enabled;
+        let mut taken = 0u16;
+        for i in 0..NR_SGIS {
+            if sgis & (1 << i) == 0 {
+                continue;
+            }
+            let state = (0..n).map(|k| lrs.read(k)).find(|l| {
+                l & ich_lr::STATE != 0 && l & ich_lr::HW == 0 && l & ich_lr::VINTID == u64::from(i)
+            });
+            match state.map(|l| l & ich_lr::STATE) {
+                Some(ich_lr::ACTIVE) => continue,
+                Some(_) => taken |= 1 << i,
+                None => {
+                    let Some(k) = free(&mut elrsr) else { break };
+                    let prio = u64::from(redist.prio(i)) << ich_lr::PRIORITY_SHIFT;
+                    lrs.write(k, ich_lr::PENDING | ich_lr::GROUP1 | prio | u64::from(i));
+                    taken |= 1 << i;
+                }
+            }
+        }
+        if taken != 0 {
+            redist.sgi_pending.fetch_and(!taken, Ordering::AcqRel);
+        }
+        // Hardware interrupts.
+        'words: for w in 0..self.waiting.len() {
+            while self.waiting[w] != 0 {
+                let b = self.waiting[w].trailing_zeros();
+                let i = w as u32 * 32 + b;
+                let Some(k) = free(&mut elrsr) else {
+                    break 'words;
+                };
+                let prio = if i < SPI_BASE {
+                    redist.prio(i)
+                } else {
+                    dist.spi_prio(i)
+                };
+                let prio = u64::from(prio) << ich_lr::PRIORITY_SHIFT;
+                lrs.write(
+                    k,
+                    ich_lr::PENDING
+                        | ich_lr::HW
+                        | ich_lr::GROUP1
+                        | prio
+                        | (u64::from(i) << ich_lr::PINTID_SHIFT)
+                        | u64::from(i),
+                );
+                if i >= SPI_BASE && lrs.phys_level(i) {
+                    self.level_check = true;
+                }
+                self.waiting[w] &= !(1 << b);
+            }
+        }
+        let more = self.waiting() != 0
+            || redist.sgi_pending.load(Ordering::Acquire) & enabled & !taken != 0;
+        self.ich_hcr = ich_hcr::EN
+            | if more { ich_hcr::UIE } else { 0 }
+            | if self.level_check { ich_hcr::TALL1 } else { 0 };
+        self.ich_hcr
+    }
+
+    /// The guest touched its Group 1 CPU interface while a level-triggered
+    /// SPI sat pending in a list register (ICH_HCR_EL2.TALL1 trapped it):
+    /// every such LR whose physical line has dropped since is withdrawn and
+    /// the physical interrupt deactivated, so the pending state follows the
+    /// line as on bare hardware (a device acknowledged before it was
+    /// cleared must not interrupt twice). The trapped instruction is then
+    /// re-executed untrapped. Returns the number of LRs withdrawn.
+    pub fn resample(&mut self, lrs: &mut impl ListRegs) -> usize {
+        let mut gone = 0;
+        for k in 0..lrs.count() {
+            let l = lrs.read(k);
+            let i = ((l >> ich_lr::PINTID_SHIFT) & ich_lr::PINTID) as u32;
+            let pending_hw = l & ich_lr::STATE == ich_lr::PENDING && l & ich_lr::HW != 0;
+            if pending_hw && i >= SPI_BASE && lrs.phys_level(i) && !lrs.phys_pending(i) {
+                lrs.write(k, 0);
+                lrs.phys_deactivate(i);
+                gone += 1;
+            }
+        }
+        self.level_check = false;
+        self.ich_hcr &= !ich_hcr::TALL1;
+        gone
+    }
+}
+
+#[cfg(test)]
+mod tests;

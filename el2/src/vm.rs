@@ -5,37 +5,52 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::sync::atomic::{AtomicU8, Ordering};
 
+use el2::counters::{self, Context, CONTEXT_NAMES, NR_REASONS};
+use el2::stage2::{S2Attrs, Stage2};
+use el2::vgic::{VgicDist, VgicRedist};
+use el2::MAX_CPUS;
+use fgt::TrapConfig;
 use guests::image::{self, ImageHeader};
 use guests::MemRange;
 use spin::{Mutex, Once};
 
 use crate::dt::Machine;
-use crate::exits::{self, NR_REASONS, REASON_NAMES};
+use crate::gic::PhysGic;
 use crate::mm;
-use crate::stage2::{MemType, Stage2};
-use crate::vgic::{self, MAX_CPUS};
 
 /// Power state of a vCPU, as PSCI AFFINITY_INFO reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum VcpuPower {
     Off = 0,
-    OnPending = 1,
     On = 2,
 }
 
 /// Where the guest DTB goes: the start of guest RAM (2 MiB reserved for it).
 const GUEST_DTB_MAX: u64 = 2 << 20;
-/// The guest's VMID (one VM today; nested guests will get their own).
+/// The guest's VMID (VMID 0 is never used).
 const VMID: u16 = 1;
 /// Which devices the guest gets: their MMIO is mapped at stage 2, their
 /// interrupts are the guest's, and `guests::dtb` describes them.
 const ALLOW: guests::dtb::Allow = guests::dtb::Allow::ALL;
 
+/// The VM: the machine it runs on, its memory and stage 2, the physical
+/// GIC and the emulated one, the trap configuration its vCPUs start with,
+/// and the power state of its vCPUs.
 pub struct Vm {
     pub machine: Machine,
-    /// The guest's stage 2 (kept for the nested work: shadow stage 2 composes with it).
+    /// The guest's RAM (IPA = PA).
+    pub ram: MemRange,
+    /// The guest's stage 2.
     pub stage2: Stage2,
+    /// The physical GIC.
+    pub gic: PhysGic,
+    /// The emulated distributor.
+    pub vgic: VgicDist,
+    /// Each vCPU's redistributor state.
+    pub redist: [VgicRedist; MAX_CPUS],
+    /// L0's traps for the guest.
+    pub traps: TrapConfig,
     pub power: [AtomicU8; MAX_CPUS],
     pub boot_args: [Mutex<Option<(u64, u64)>>; MAX_CPUS],
     pub ncpus: usize,
@@ -43,14 +58,9 @@ pub struct Vm {
 
 static VM: Once<Vm> = Once::new();
 
-/// The VM (after `setup`).
+/// The VM, for the entry points that start without one (secondary CPUs).
 pub fn get() -> &'static Vm {
     VM.get().expect("VM used before setup")
-}
-
-/// The VM if it exists yet.
-pub fn try_get() -> Option<&'static Vm> {
-    VM.get()
 }
 
 impl Vm {
@@ -61,6 +71,66 @@ impl Vm {
             .iter()
             .take(self.ncpus)
             .position(|&m| m == mpidr)
+    }
+
+    /// Whether `[addr, addr + len)` is guest RAM.
+    pub fn in_guest_ram(&self, addr: u64, len: u64) -> bool {
+        let r = MemRange::new(addr, len);
+        r.is_valid() && self.ram.contains_range(&r)
+    }
+
+    /// Prints the exit counters of every vCPU and context, and their sum.
+    pub fn print_counters(&self) {
+        let mut all = [0u64; NR_REASONS];
+        for cpu in 0..self.ncpus {
+            for (c, ctx) in [Context::L1, Context::L2].into_iter().enumerate() {
+                let row = counters::snapshot(cpu, ctx);
+                if ctx == Context::L1 || row.iter().any(|&n| n != 0) {
+                    let who = if ctx == Context::L1 {
+                        alloc::format!("cpu{cpu}")
+                    } else {
+                        alloc::format!("cpu{cpu} {}", CONTEXT_NAMES[c])
+                    };
+                    log::info!("exits {who}: {}", counters::format_row(&row));
+                }
+                for (a, v) in all.iter_mut().zip(row) {
+                    *a += v;
+                }
+            }
+        }
+        log::info!("exits all: {}", counters::format_row(&all));
+        let (used, total) = mm::heap_stats();
+        log::info!(
+            "mem: heap {used} of {total} bytes in use, stage-2 tables {} pages",
+            self.stage2.pages()
+        );
+    }
+
+    /// The guest asked to power off (or reset): print the counters and end the run.
+    pub fn report_and_power_off(&self, reset: bool) -> ! {
+        self.print_counters();
+        log::info!(
+            "guest requested {}: powering off",
+            if reset { "SYSTEM_RESET" } else { "SYSTEM_OFF" }
+        );
+        if reset {
+            rt::psci::system_reset(self.conduit())
+        } else {
+            rt::psci::system_off(self.conduit())
+        }
+    }
+
+    /// How L0 reaches the board's PSCI (the host DTB's `method`).
+    pub fn conduit(&self) -> rt::psci::Conduit {
+        conduit_of(&self.machine)
+    }
+}
+
+/// The PSCI conduit the DTB names (SMC unless it says hvc).
+pub fn conduit_of(m: &Machine) -> rt::psci::Conduit {
+    match m.psci_method.as_str() {
+        "hvc" => rt::psci::Conduit::Hvc,
+        _ => rt::psci::Conduit::Smc,
     }
 }
 
@@ -83,7 +153,7 @@ pub enum SetupError {
     Place(image::PlaceError),
     Dtb(guests::dtb::DtbError),
     DtbTooLarge(usize),
-    Stage2(crate::stage2::MapError),
+    Stage2(el2::stage2::MapError),
 }
 
 impl fmt::Display for SetupError {
@@ -126,15 +196,18 @@ impl fmt::Display for SetupError {
 }
 
 /// Builds the VM from the machine description: checks and places the guest
-/// images, writes the guest DTB, builds stage 2. Returns (entry, x0) of vCPU 0.
+/// images, writes the guest DTB, builds stage 2. Returns the VM and
+/// (entry, x0) of vCPU 0.
 ///
 /// # Errors
 /// A `SetupError` describing what is wrong with the guest modules.
 pub fn setup(
     machine: Machine,
+    gic: PhysGic,
+    traps: TrapConfig,
     host_dtb: &[u8],
     boot_dtb: MemRange,
-) -> Result<(u64, u64), SetupError> {
+) -> Result<(&'static Vm, u64, u64), SetupError> {
     let ram_base = machine.ram_start + mm::L0_RESERVED;
     let ram = MemRange::new(ram_base, machine.ram_end.saturating_sub(ram_base));
     let kernel = machine.kernel.clone().ok_or(SetupError::NoKernel)?;
@@ -210,25 +283,26 @@ pub fn setup(
     unsafe { core::ptr::copy_nonoverlapping(dtb.as_ptr(), dtb_range.base as *mut u8, dtb.len()) };
 
     let parange = rt::sysreg::read!("ID_AA64MMFR0_EL1") & 0xf;
-    let mut s2 = Stage2::new(VMID, parange).map_err(SetupError::Stage2)?;
-    s2.map(ram.base, ram.base, ram.size, MemType::Ram)
+    let (mut tables, mut tlb) = (mm::PoolTables, mm::HwTlb);
+    let mut s2 = Stage2::new(VMID, parange, &mut tables).map_err(SetupError::Stage2)?;
+    s2.map(ram.base, ram.base, ram.size, S2Attrs::RAM, &mut tables, &mut tlb)
         .map_err(SetupError::Stage2)?;
     let pt = guests::dtb::passthrough(&cfg).map_err(SetupError::Dtb)?;
-    let page = mm::PAGE_SIZE as u64;
+    let page = el2::stage2::PAGE;
     for r in &pt.regions {
         // Several devices may share a page (virtio-mmio transports are 0x200 apart).
         let start = r.base & !(page - 1);
         let end = (r.base + r.size.max(1)).next_multiple_of(page);
-        s2.map(start, start, end - start, MemType::Device)
+        s2.map(start, start, end - start, S2Attrs::DEVICE, &mut tables, &mut tlb)
             .map_err(SetupError::Stage2)?;
     }
+    let vgic = VgicDist::new(ncpus);
     for &i in &pt.irqs {
-        vgic::set_owned(i);
+        vgic.owned.set(i);
     }
     // The guest's EL1 virtual and physical timers.
-    vgic::set_owned(machine.timer_ppis[1]);
-    vgic::set_owned(machine.timer_ppis[2]);
-    vgic::set_maintenance_irq(machine.gic_maint_ppi);
+    vgic.owned.set(machine.timer_ppis[1]);
+    vgic.owned.set(machine.timer_ppis[2]);
     log::info!(
         "guest: {} vCPUs, {}-bit IPA, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
         ncpus,
@@ -243,66 +317,20 @@ pub fn setup(
         )),
         pt.regions.len()
     );
-    crate::stage2::activate(&s2);
-    let vm = Vm {
+    // Nothing of VMID 1 may be cached from before (firmware, a previous run).
+    el2::stage2::Tlb::invalidate_vmid(&mut tlb, VMID);
+    let vm = VM.call_once(|| Vm {
         machine,
+        ram,
         stage2: s2,
+        gic,
+        vgic,
+        redist: [const { VgicRedist::new() }; MAX_CPUS],
+        traps,
         power: [const { AtomicU8::new(VcpuPower::Off as u8) }; MAX_CPUS],
         boot_args: [const { Mutex::new(None) }; MAX_CPUS],
         ncpus,
-    };
+    });
     vm.power[0].store(VcpuPower::On as u8, Ordering::Release);
-    VM.call_once(|| vm);
-    Ok((place.load, dtb_range.base))
-}
-
-/// Prints the exit counters of every vCPU and their sum.
-pub fn print_counters() {
-    let n = try_get().map_or(1, |v| v.ncpus);
-    let mut all = [0u64; NR_REASONS];
-    for cpu in 0..n {
-        let c = exits::snapshot(cpu);
-        line(&alloc::format!("cpu{cpu}"), &c);
-        for (a, v) in all.iter_mut().zip(c) {
-            *a += v;
-        }
-    }
-    line("all", &all);
-    let (used, total) = mm::heap_stats();
-    log::info!(
-        "mem: heap {used} of {total} bytes in use; vgic: {} interrupts dropped",
-        vgic::dropped()
-    );
-}
-
-fn line(who: &str, c: &[u64; NR_REASONS]) {
-    let mut s = alloc::format!("exits {who}: total={}", c.iter().sum::<u64>());
-    for (name, v) in REASON_NAMES.iter().zip(c) {
-        if *v != 0 {
-            s.push_str(&alloc::format!(" {name}={v}"));
-        }
-    }
-    log::info!("{s}");
-}
-
-/// How L0 reaches the board's PSCI (the host DTB's `method`).
-pub fn conduit() -> rt::psci::Conduit {
-    match try_get().map(|v| v.machine.psci_method.as_str()) {
-        Some("hvc") => rt::psci::Conduit::Hvc,
-        _ => rt::psci::Conduit::Smc,
-    }
-}
-
-/// The guest asked to power off (or reset): print the counters and end the run.
-pub fn report_and_power_off(reset: bool) -> ! {
-    print_counters();
-    log::info!(
-        "guest requested {}: powering off",
-        if reset { "SYSTEM_RESET" } else { "SYSTEM_OFF" }
-    );
-    if reset {
-        rt::psci::system_reset(conduit())
-    } else {
-        rt::psci::system_off(conduit())
-    }
+    Ok((vm, place.load, dtb_range.base))
 }

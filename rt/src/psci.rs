@@ -32,7 +32,15 @@ pub enum Conduit {
     Hvc,
 }
 
+/// Makes an SMCCC call with up to three arguments; returns x0. (Off the
+/// target, where host tests build this crate, it answers NOT_SUPPORTED.)
+#[cfg(not(target_arch = "aarch64"))]
+pub fn call(_conduit: Conduit, _fid: u32, _a1: u64, _a2: u64, _a3: u64) -> u64 {
+    ret::NOT_SUPPORTED as u64
+}
+
 /// Makes an SMCCC call with up to three arguments; returns x0.
+#[cfg(target_arch = "aarch64")]
 pub fn call(conduit: Conduit, fid: u32, a1: u64, a2: u64, a3: u64) -> u64 {
     let mut x0 = u64::from(fid);
     match conduit {

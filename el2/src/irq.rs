@@ -1,0 +1,144 @@
+//! The hardware side of the vGIC: physical interrupts taken while a vCPU
+//! ran, the list registers ([`ListRegs`] over ICH_LR<n>_EL2), and the
+//! guest's SGIs. The bookkeeping itself is `el2::vgic`.
+
+use aarch64_cpu::registers::{Readable, Writeable, ICH_VTR_EL2};
+use arch::regs::ich_vtr;
+use el2::vgic::{ListRegs, NR_SGIS};
+
+use crate::gic::{self, PhysGic};
+use crate::vcpu::Vcpu;
+
+/// Physical SGI L0 uses to tell another CPU it has virtual SGIs pending.
+const KICK_SGI: u32 = 0;
+/// Interrupts acknowledged per IRQ exit at most (each loop takes one).
+const MAX_ACKS: usize = 32;
+
+/// Number of list registers this CPU implements.
+pub fn nr_list_regs() -> usize {
+    (ICH_VTR_EL2.get() & ich_vtr::LIST_REGS) as usize + 1
+}
+
+/// The live list registers of this CPU and the physical GIC behind them.
+pub struct HwLrs<'a> {
+    n: usize,
+    gic: &'a PhysGic,
+}
+
+impl<'a> HwLrs<'a> {
+    /// This CPU's list registers.
+    pub fn new(gic: &'a PhysGic) -> Self {
+        HwLrs {
+            n: nr_list_regs(),
+            gic,
+        }
+    }
+}
+
+macro_rules! lr_match {
+    ($n:expr, $op:ident $(, $v:expr)?) => {{
+        use aarch64_cpu::registers::*;
+        match $n {
+            0 => ICH_LR0_EL2.$op($($v)?),
+            1 => ICH_LR1_EL2.$op($($v)?),
+            2 => ICH_LR2_EL2.$op($($v)?),
+            3 => ICH_LR3_EL2.$op($($v)?),
+            4 => ICH_LR4_EL2.$op($($v)?),
+            5 => ICH_LR5_EL2.$op($($v)?),
+            6 => ICH_LR6_EL2.$op($($v)?),
+            7 => ICH_LR7_EL2.$op($($v)?),
+            8 => ICH_LR8_EL2.$op($($v)?),
+            9 => ICH_LR9_EL2.$op($($v)?),
+            10 => ICH_LR10_EL2.$op($($v)?),
+            11 => ICH_LR11_EL2.$op($($v)?),
+            12 => ICH_LR12_EL2.$op($($v)?),
+            13 => ICH_LR13_EL2.$op($($v)?),
+            14 => ICH_LR14_EL2.$op($($v)?),
+            _ => ICH_LR15_EL2.$op($($v)?),
+        }
+    }};
+}
+
+impl ListRegs for HwLrs<'_> {
+    fn count(&self) -> usize {
+        self.n
+    }
+    fn read(&self, n: usize) -> u64 {
+        lr_match!(n, get)
+    }
+    fn write(&mut self, n: usize, v: u64) {
+        lr_match!(n, set, v)
+    }
+    fn elrsr(&self) -> u64 {
+        rt::sysreg::read!("ICH_ELRSR_EL2")
+    }
+    fn phys_pending(&self, i: u32) -> bool {
+        self.gic.spi_pending(i)
+    }
+    fn phys_level(&self, i: u32) -> bool {
+        self.gic.spi_level(i)
+    }
+    fn phys_deactivate(&mut self, i: u32) {
+        gic::deactivate(i);
+    }
+}
+
+/// Clears the list registers and ICH_VMCR_EL2 of this CPU (vCPU start).
+pub fn reset_cpu_interface(gic: &PhysGic) {
+    let mut l = HwLrs::new(gic);
+    for n in 0..l.count() {
+        l.write(n, 0);
+    }
+    aarch64_cpu::registers::ICH_VMCR_EL2.set(0);
+}
+
+/// Moves pending virtual interrupts into list registers before entry.
+pub fn flush(v: &mut Vcpu) {
+    let vm = v.vm;
+    let mut lrs = HwLrs::new(&vm.gic);
+    v.vgic.flush(&vm.redist[v.index], &vm.vgic, &mut lrs);
+}
+
+/// Handles physical interrupts after an IRQ exit: the guest's are recorded
+/// for its list registers (they stay active until the guest deactivates
+/// them through the HW link), L0's own are serviced.
+pub fn handle(v: &mut Vcpu) {
+    let vm = v.vm;
+    for _ in 0..MAX_ACKS {
+        let Some(i) = gic::ack() else { return };
+        gic::eoi(i);
+        if i < NR_SGIS || i == vm.machine.gic_maint_ppi {
+            // A kick (pending virtual SGIs are picked up by `flush`) or the
+            // maintenance interrupt (list registers freed up).
+            gic::deactivate(i);
+        } else if vm.vgic.owned.has(i) {
+            v.vgic.hw_fired(i);
+        } else {
+            el2::guest_warn!("unowned physical interrupt {i}: deactivated");
+            gic::deactivate(i);
+        }
+    }
+}
+
+/// A guest write to ICC_SGI1R_EL1 (IHI 0069, 12.2.22): TargetList`[15:0]`,
+/// Aff1`[23:16]`, INTID`[27:24]`, Aff2`[39:32]`, IRM`[40]`, Aff3`[55:48]`.
+pub fn send_sgi(v: &mut Vcpu, val: u64) {
+    let vm = v.vm;
+    let intid = ((val >> 24) & 0xf) as u32;
+    let irm = val & (1 << 40) != 0;
+    let aff = ((val >> 48) & 0xff) << 32 | ((val >> 32) & 0xff) << 16 | ((val >> 16) & 0xff) << 8;
+    for (t, &mpidr) in vm.machine.cpus.iter().enumerate().take(vm.ncpus) {
+        let hit = if irm {
+            t != v.index
+        } else {
+            mpidr & !0xff == aff && (mpidr & 0xff) < 16 && val & (1 << (mpidr & 0xf)) != 0
+        };
+        if !hit {
+            continue;
+        }
+        vm.redist[t].send_sgi(intid);
+        if t != v.index {
+            gic::send_sgi(mpidr, KICK_SGI);
+        }
+    }
+}
