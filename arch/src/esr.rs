@@ -357,7 +357,10 @@ mod tests {
         assert_eq!(d(1, true, true).load_value(0x80), 0xffff_ffff_ffff_ff80);
         assert_eq!(d(1, true, false).load_value(0x80), 0xffff_ff80);
         assert_eq!(d(2, true, true).load_value(0x7fff), 0x7fff);
-        assert_eq!(d(4, true, true).load_value(0x8000_0000), 0xffff_ffff_8000_0000);
+        assert_eq!(
+            d(4, true, true).load_value(0x8000_0000),
+            0xffff_ffff_8000_0000
+        );
         assert_eq!(d(4, false, false).load_value(u64::MAX), 0xffff_ffff);
         assert_eq!(d(8, false, true).load_value(u64::MAX), u64::MAX);
     }

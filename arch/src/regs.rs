@@ -269,7 +269,6 @@ pub mod ich_hcr {
     pub const TRAPS: u64 = TC | TALL0 | TALL1 | TDIR;
 }
 
-
 /// VTCR_EL2 fields (Arm ARM D24.2, VTCR_EL2).
 pub mod vtcr {
     /// T0SZ, bits `[5:0]`.

@@ -221,7 +221,8 @@ impl GicHw for PhysGic {
     fn redist_read32(&self, frame: usize, off: u64) -> u32 {
         // SAFETY: `redist` bounds the frame to the VM's CPUs and the offset
         // to the two 64 KiB frames of one redistributor.
-        self.redist(frame, off, 4).map_or(0, |a| unsafe { read32(a) })
+        self.redist(frame, off, 4)
+            .map_or(0, |a| unsafe { read32(a) })
     }
     fn redist_write32(&self, frame: usize, off: u64, v: u32) {
         if let Some(a) = self.redist(frame, off, 4) {
@@ -231,7 +232,8 @@ impl GicHw for PhysGic {
     }
     fn redist_read64(&self, frame: usize, off: u64) -> u64 {
         // SAFETY: as above.
-        self.redist(frame, off, 8).map_or(0, |a| unsafe { read64(a) })
+        self.redist(frame, off, 8)
+            .map_or(0, |a| unsafe { read64(a) })
     }
     fn redist_write8(&self, frame: usize, off: u64, v: u8) {
         if let Some(a) = self.redist(frame, off, 1) {

@@ -71,7 +71,15 @@ mod tests {
         assert_eq!(m.read_u64(0x4400_0000), Some(0x4400_5a5a));
         assert_eq!(m.read_u64(0x7fff_fff8), Some(0x7fff_fff8 ^ 0x5a5a));
         // L0's memory, MMIO, past the end, unaligned, wrapping.
-        for a in [0x4000_0000, 0x43ff_fff8, 0x0800_0000, 0x8000_0000, 0x7fff_fffc, 0x4400_0004, u64::MAX - 7] {
+        for a in [
+            0x4000_0000,
+            0x43ff_fff8,
+            0x0800_0000,
+            0x8000_0000,
+            0x7fff_fffc,
+            0x4400_0004,
+            u64::MAX - 7,
+        ] {
             assert_eq!(m.read_u64(a), None, "{a:#x}");
             assert_eq!(m.read_desc(Pa(a)), Err(ExternalAbort));
         }

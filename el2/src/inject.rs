@@ -56,14 +56,22 @@ fn from_el0(v: &Vcpu) -> bool {
 
 /// Injects a synchronous External abort for a data access at `far`.
 pub fn data_abort(v: &mut Vcpu, far: u64, write: bool) {
-    let class = if from_el0(v) { ec::DABT_LOW } else { ec::DABT_CUR };
+    let class = if from_el0(v) {
+        ec::DABT_LOW
+    } else {
+        ec::DABT_CUR
+    };
     let esr = Esr::new(class, DataAbort::external(write).encode());
     sync_to_el1(v, esr, far);
 }
 
 /// Injects a synchronous External abort on instruction fetch at `far`.
 pub fn instruction_abort(v: &mut Vcpu, far: u64) {
-    let class = if from_el0(v) { ec::IABT_LOW } else { ec::IABT_CUR };
+    let class = if from_el0(v) {
+        ec::IABT_LOW
+    } else {
+        ec::IABT_CUR
+    };
     let esr = Esr::new(class, u32::from(arch::esr::fsc::SEA));
     sync_to_el1(v, esr, far);
 }

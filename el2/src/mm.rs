@@ -203,7 +203,10 @@ pub struct HwTlb;
 impl HwTlb {
     fn with_vmid(vmid: u16, f: impl FnOnce()) {
         let saved: u64 = rt::sysreg::read!("VTTBR_EL2");
-        rt::sysreg::write!("VTTBR_EL2", u64::from(vmid) << arch::regs::vttbr::VMID_SHIFT);
+        rt::sysreg::write!(
+            "VTTBR_EL2",
+            u64::from(vmid) << arch::regs::vttbr::VMID_SHIFT
+        );
         rt::sysreg::isb();
         f();
         rt::sysreg::write!("VTTBR_EL2", saved);
@@ -232,7 +235,12 @@ impl el2::stage2::Tlb for HwTlb {
         HwTlb::with_vmid(vmid, || {
             // SAFETY: as above.
             unsafe {
-                core::arch::asm!("dsb ishst", "tlbi vmalls12e1is", "dsb ish", options(nostack))
+                core::arch::asm!(
+                    "dsb ishst",
+                    "tlbi vmalls12e1is",
+                    "dsb ish",
+                    options(nostack)
+                )
             }
         });
     }

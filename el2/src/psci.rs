@@ -6,7 +6,7 @@ use core::sync::atomic::Ordering;
 use rt::psci::{fid, ret};
 
 use crate::vcpu::Vcpu;
-use crate::vm::{Vm, VcpuPower};
+use crate::vm::{VcpuPower, Vm};
 
 /// PSCI version reported to the guest: 1.0.
 const PSCI_VERSION_1_0: u64 = 0x1_0000;
@@ -36,8 +36,18 @@ static PRINT_LIMIT: el2::ratelimit::RateLimit = el2::ratelimit::RateLimit::new()
 /// Handles a hypercall in the guest's x0..x3; the result goes to x0.
 pub fn handle(v: &mut Vcpu) {
     let f = v.regs.x[0] as u32;
-    let narrow = |x: u64| if f & FID_SMC64 == 0 { x & 0xffff_ffff } else { x };
-    let (a1, a2, a3) = (narrow(v.regs.x[1]), narrow(v.regs.x[2]), narrow(v.regs.x[3]));
+    let narrow = |x: u64| {
+        if f & FID_SMC64 == 0 {
+            x & 0xffff_ffff
+        } else {
+            x
+        }
+    };
+    let (a1, a2, a3) = (
+        narrow(v.regs.x[1]),
+        narrow(v.regs.x[2]),
+        narrow(v.regs.x[3]),
+    );
     let vm = v.vm;
     let r: i64 = match f {
         fid::PSCI_VERSION => PSCI_VERSION_1_0 as i64,

@@ -91,6 +91,9 @@ mod tests {
         assert_eq!(l.seen(), 1_000_000);
         // Every occurrence is accounted for: printed, or counted as left out.
         let skipped: u64 = printed.iter().map(|p| p.1).sum();
-        assert_eq!(skipped + printed.len() as u64 + (1_000_000 - 524_288), 1_000_000);
+        assert_eq!(
+            skipped + printed.len() as u64 + (1_000_000 - 524_288),
+            1_000_000
+        );
     }
 }

@@ -67,9 +67,8 @@ impl S2Attrs {
     pub const XN_FIELD: u64 = 0b11 << 53;
 
     /// Guest RAM: Normal write-back, Inner Shareable, read/write/execute.
-    pub const RAM: S2Attrs = S2Attrs(
-        Self::MEMATTR_NORMAL_WB | Self::READ | Self::WRITE | Self::SH_INNER | Self::AF,
-    );
+    pub const RAM: S2Attrs =
+        S2Attrs(Self::MEMATTR_NORMAL_WB | Self::READ | Self::WRITE | Self::SH_INNER | Self::AF);
     /// A passed-through device: Device-nGnRE, read/write, never executable.
     pub const DEVICE: S2Attrs =
         S2Attrs(Self::MEMATTR_DEVICE_NGNRE | Self::READ | Self::WRITE | Self::AF | Self::XN);
@@ -287,7 +286,7 @@ impl Stage2 {
             // The largest entry that is aligned, fully covered and not above
             // the start level; whole subtrees go at once.
             let level = (self.start..3)
-                .find(|&l| i % entry_size(l) == 0 && left >= entry_size(l))
+                .find(|&l| i.is_multiple_of(entry_size(l)) && left >= entry_size(l))
                 .unwrap_or(3);
             self.set(i, level, None, mem, tlb)?;
             off += entry_size(level);

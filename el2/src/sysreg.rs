@@ -155,8 +155,8 @@ const ICC_SGI0R_EL1: Enc = Enc::new(3, 0, 12, 11, 7);
 fn is_group1_cpuif(e: Enc) -> bool {
     let icc = e.op0() == 3 && e.op1() == 0 && e.crn() == 12;
     icc && match e.crm() {
-        9 => true,                        // ICC_AP1R<n>_EL1
-        12 => matches!(e.op2(), 0..=3),   // IAR1, EOIR1, HPPIR1, BPR1
+        9 => true,                      // ICC_AP1R<n>_EL1
+        12 => matches!(e.op2(), 0..=3), // IAR1, EOIR1, HPPIR1, BPR1
         _ => false,
     } || e == Enc::new(3, 0, 12, 12, 6) // ICC_IGRPEN1_EL1
 }

@@ -285,16 +285,30 @@ pub fn setup(
     let parange = rt::sysreg::read!("ID_AA64MMFR0_EL1") & 0xf;
     let (mut tables, mut tlb) = (mm::PoolTables, mm::HwTlb);
     let mut s2 = Stage2::new(VMID, parange, &mut tables).map_err(SetupError::Stage2)?;
-    s2.map(ram.base, ram.base, ram.size, S2Attrs::RAM, &mut tables, &mut tlb)
-        .map_err(SetupError::Stage2)?;
+    s2.map(
+        ram.base,
+        ram.base,
+        ram.size,
+        S2Attrs::RAM,
+        &mut tables,
+        &mut tlb,
+    )
+    .map_err(SetupError::Stage2)?;
     let pt = guests::dtb::passthrough(&cfg).map_err(SetupError::Dtb)?;
     let page = el2::stage2::PAGE;
     for r in &pt.regions {
         // Several devices may share a page (virtio-mmio transports are 0x200 apart).
         let start = r.base & !(page - 1);
         let end = (r.base + r.size.max(1)).next_multiple_of(page);
-        s2.map(start, start, end - start, S2Attrs::DEVICE, &mut tables, &mut tlb)
-            .map_err(SetupError::Stage2)?;
+        s2.map(
+            start,
+            start,
+            end - start,
+            S2Attrs::DEVICE,
+            &mut tables,
+            &mut tlb,
+        )
+        .map_err(SetupError::Stage2)?;
     }
     let vgic = VgicDist::new(ncpus);
     for &i in &pt.irqs {

@@ -31,7 +31,9 @@ pub use __sysreg_write as write;
 pub fn isb() {
     #[cfg(target_arch = "aarch64")]
     // SAFETY: a barrier has no memory or register effects visible to Rust.
-    unsafe { core::arch::asm!("isb", options(nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("isb", options(nostack, preserves_flags))
+    };
 }
 
 /// Full-system data synchronization barrier.
@@ -39,7 +41,9 @@ pub fn isb() {
 pub fn dsb_sy() {
     #[cfg(target_arch = "aarch64")]
     // SAFETY: as for `isb`.
-    unsafe { core::arch::asm!("dsb sy", options(nostack, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("dsb sy", options(nostack, preserves_flags))
+    };
 }
 
 /// The `S<op0>_<op1>_C<n>_C<m>_<op2>` spelling of system registers whose
@@ -49,23 +53,61 @@ pub fn dsb_sy() {
 /// `rt::sysreg::read!(rt::reg!(HCRX_EL2))`.
 #[macro_export]
 macro_rules! reg {
-    (HCRX_EL2) => { "S3_4_C1_C2_2" };
-    (ZCR_EL2) => { "S3_4_C1_C2_0" };
-    (VNCR_EL2) => { "S3_4_C2_C2_0" };
-    (HFGRTR_EL2) => { "S3_4_C1_C1_4" };
-    (HFGWTR_EL2) => { "S3_4_C1_C1_5" };
-    (HFGITR_EL2) => { "S3_4_C1_C1_6" };
-    (HDFGRTR_EL2) => { "S3_4_C3_C1_4" };
-    (HDFGWTR_EL2) => { "S3_4_C3_C1_5" };
-    (HAFGRTR_EL2) => { "S3_4_C3_C1_6" };
-    (HDFGRTR2_EL2) => { "S3_4_C3_C1_0" };
-    (HDFGWTR2_EL2) => { "S3_4_C3_C1_1" };
-    (HFGRTR2_EL2) => { "S3_4_C3_C1_2" };
-    (HFGWTR2_EL2) => { "S3_4_C3_C1_3" };
-    (HFGITR2_EL2) => { "S3_4_C3_C1_7" };
-    (CNTHV_CTL_EL2) => { "S3_4_C14_C3_1" };
-    (CNTHV_CVAL_EL2) => { "S3_4_C14_C3_2" };
-    (CNTPOFF_EL2) => { "S3_4_C14_C0_6" };
-    (ID_AA64ZFR0_EL1) => { "S3_0_C0_C4_4" };
-    (ID_AA64SMFR0_EL1) => { "S3_0_C0_C4_5" };
+    (HCRX_EL2) => {
+        "S3_4_C1_C2_2"
+    };
+    (ZCR_EL2) => {
+        "S3_4_C1_C2_0"
+    };
+    (VNCR_EL2) => {
+        "S3_4_C2_C2_0"
+    };
+    (HFGRTR_EL2) => {
+        "S3_4_C1_C1_4"
+    };
+    (HFGWTR_EL2) => {
+        "S3_4_C1_C1_5"
+    };
+    (HFGITR_EL2) => {
+        "S3_4_C1_C1_6"
+    };
+    (HDFGRTR_EL2) => {
+        "S3_4_C3_C1_4"
+    };
+    (HDFGWTR_EL2) => {
+        "S3_4_C3_C1_5"
+    };
+    (HAFGRTR_EL2) => {
+        "S3_4_C3_C1_6"
+    };
+    (HDFGRTR2_EL2) => {
+        "S3_4_C3_C1_0"
+    };
+    (HDFGWTR2_EL2) => {
+        "S3_4_C3_C1_1"
+    };
+    (HFGRTR2_EL2) => {
+        "S3_4_C3_C1_2"
+    };
+    (HFGWTR2_EL2) => {
+        "S3_4_C3_C1_3"
+    };
+    (HFGITR2_EL2) => {
+        "S3_4_C3_C1_7"
+    };
+    (CNTHV_CTL_EL2) => {
+        "S3_4_C14_C3_1"
+    };
+    (CNTHV_CVAL_EL2) => {
+        "S3_4_C14_C3_2"
+    };
+    (CNTPOFF_EL2) => {
+        "S3_4_C14_C0_6"
+    };
+    (ID_AA64ZFR0_EL1) => {
+        "S3_0_C0_C4_4"
+    };
+    (ID_AA64SMFR0_EL1) => {
+        "S3_0_C0_C4_5"
+    };
 }

@@ -177,6 +177,52 @@ fn is_injected_sea(e: &Caught, write: bool) -> bool {
         && e.far == L0_MEMORY as u64
 }
 
+/// What L0 shows of the CPU: AArch64 only at EL0 and EL1
+/// (ID_AA64PFR0_EL1.EL0 `[3:0]` and EL1 `[7:4]` read 1), as L0 runs no
+/// AArch32 guest code.
+fn id_regs(t: &mut Tally) {
+    let pfr0 = rt::sysreg::read!("ID_AA64PFR0_EL1");
+    let (el0, el1) = (pfr0 & 0xf, (pfr0 >> 4) & 0xf);
+    rt::println!(
+        "test-l2: id_aa64pfr0 el0 = {el0} el1 = {el1} (aarch64 only) {}",
+        t.verdict(el0 == 1 && el1 == 1)
+    );
+}
+
+/// Occurrences of each guest-triggered event in the flood check.
+const FLOOD: usize = 2000;
+/// Counter printouts asked for in the flood check.
+const FLOOD_PRINTS: usize = 100;
+
+/// A guest that makes L0 log as much as it can: instruction fetches and
+/// loads from L0's memory and counter printouts, thousands of times. Every
+/// one must still be answered; the test script checks that L0's console
+/// stayed short (its lines are rate-limited).
+fn flood(t: &mut Tally) {
+    let mut aborts = 0;
+    exceptions::quietly(|| {
+        for _ in 0..FLOOD {
+            if exceptions::call_at(L0_MEMORY as u64).is_err() {
+                aborts += 1;
+            }
+            if exceptions::expect(|| probe::read64(L0_MEMORY)).is_err() {
+                aborts += 1;
+            }
+        }
+    });
+    let mut answered = 0;
+    for _ in 0..FLOOD_PRINTS {
+        if hvc(L0_PRINT_COUNTERS, 0).is_ok_and(|x0| ret32(x0) == 0) {
+            answered += 1;
+        }
+    }
+    rt::println!(
+        "test-l2: flood: {aborts} of {} aborts taken, {answered} of {FLOOD_PRINTS} counter prints answered {}",
+        2 * FLOOD,
+        t.verdict(aborts == 2 * FLOOD && answered == FLOOD_PRINTS)
+    );
+}
+
 fn l0_memory(t: &mut Tally) {
     let read = exceptions::expect(|| probe::read64(L0_MEMORY));
     // Write back what a (wrongly successful) read returned, so that on bare
@@ -275,9 +321,11 @@ extern "C" fn main(dtb: u64) -> ! {
     if words.next() == Some("hostile") {
         hostile::run(words.next().unwrap_or("/tmp/nv-l0-escape"));
     }
+    id_regs(&mut t);
     hypercalls(&mut t);
     gicd(&mut t);
     l0_memory(&mut t);
+    flood(&mut t);
     irq::run(&mut t);
     fuzz::run(&mut t);
     let unexpected = exceptions::unexpected_count();

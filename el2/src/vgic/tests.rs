@@ -150,8 +150,14 @@ fn redistributor_frames_past_the_vcpus_do_not_exist() {
         0x0100_0000_0000_0010
     );
     hw.touched.borrow_mut().clear();
-    assert_eq!(redist_access(&d, &cpus, &hw, &rd(2 * gicr::FRAME_SIZE + gicr::TYPER, 8)), 0);
-    assert_eq!(redist_access(&d, &cpus, &hw, &rd(9 * gicr::FRAME_SIZE, 4)), 0);
+    assert_eq!(
+        redist_access(&d, &cpus, &hw, &rd(2 * gicr::FRAME_SIZE + gicr::TYPER, 8)),
+        0
+    );
+    assert_eq!(
+        redist_access(&d, &cpus, &hw, &rd(9 * gicr::FRAME_SIZE, 4)),
+        0
+    );
     assert!(hw.touched.borrow().is_empty());
     // WAKER is virtual.
     let waker = gicr::FRAME_SIZE + gicr::WAKER;
@@ -180,7 +186,9 @@ impl ListRegs for FakeLrs {
         self.lr[n] = v;
     }
     fn elrsr(&self) -> u64 {
-        (0..4).filter(|&k| self.lr[k] & ich_lr::STATE == 0).fold(0, |m, k| m | 1 << k)
+        (0..4)
+            .filter(|&k| self.lr[k] & ich_lr::STATE == 0)
+            .fold(0, |m, k| m | 1 << k)
     }
     fn phys_pending(&self, i: u32) -> bool {
         self.line.contains(&i)
@@ -221,7 +229,12 @@ fn disabled_sgis_stay_pending_until_enabled() {
     let hw = FakeGic::default();
     redist_access(&d, &[VgicRedist::new()], &hw, &rd(0, 4));
     // Enable it through GICR_ISENABLER0 of this vCPU's frame.
-    redist_access(&d, core::slice::from_ref(&r), &hw, &wr(gicr::SGI_BASE + gicd::ISENABLER, 4, 1 << 3));
+    redist_access(
+        &d,
+        core::slice::from_ref(&r),
+        &hw,
+        &wr(gicr::SGI_BASE + gicd::ISENABLER, 4, 1 << 3),
+    );
     v.flush(&r, &d, &mut lrs);
     assert_eq!(lrs.intids(), [3]);
     // Sent again while pending in the LR: still one interrupt.
