@@ -396,3 +396,25 @@ pub mod ich_vtr {
     /// ListRegs `[4:0]`: the number of list registers minus one.
     pub const LIST_REGS: u64 = 0x1f;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hpfar_round_trip() {
+        // IPA 0x0000_1234_5678_9abc: FIPA holds bits [55:12], FAR the offset.
+        let ipa = 0x0000_1234_5678_9abc;
+        let h = hpfar::from_ipa(ipa);
+        assert_eq!(h, 0x0012_3456_7890);
+        assert_eq!(hpfar::ipa(h, 0xffff_0000_0000_0abc), ipa);
+        assert_eq!(hpfar::from_ipa(0xfff), 0);
+    }
+
+    #[test]
+    fn spsr_modes() {
+        assert_eq!(spsr::el(spsr::EL2H), 2);
+        assert_eq!(spsr::el(spsr::EL1T), 1);
+        assert_eq!(vttbr::vmid(0xabcd_0000_4000_0000), 0xabcd);
+    }
+}
