@@ -147,10 +147,12 @@ scenario_test_l2() { # LOG TIMEOUT
     -device guest-loader,addr=$TEST_L2_ADDR,kernel="$IMG/test-l2.bin"
 }
 
-# L0 with the Debian kernel + busybox initramfs as its VM.
+# L0 with the Debian kernel + busybox initramfs as its VM (EL2_IMAGE: another
+# L0 build; L0_ARGS: L0's own bootargs, e.g. l0.debug).
 scenario_linux() { # LOG TIMEOUT
   "$ROOT/scripts/mk-initramfs.sh" "$INITRD" linux >/dev/null || return 1
-  qemu_run "$1" "$2" -m $LINUX_MEM -smp $LINUX_SMP -kernel "$IMG/el2.bin" \
+  qemu_run "$1" "$2" -m $LINUX_MEM -smp $LINUX_SMP -kernel "${EL2_IMAGE:-$IMG/el2.bin}" \
+    ${L0_ARGS:+-append "$L0_ARGS"} \
     -device guest-loader,addr=$GUEST_KERNEL_ADDR,kernel="$CACHE/Image",bootargs="$LINUX_ARGS" \
     -device guest-loader,addr=$GUEST_INITRD_ADDR,initrd="$INITRD"
 }
