@@ -24,6 +24,10 @@ const INVALID_ADDRESS: i64 = -9;
 /// L0 vendor hypercalls (SMCCC owner 6, vendor-specific hypervisor service).
 pub const L0_HVC_VERSION: u32 = 0x8600_0000;
 pub const L0_HVC_PRINT_COUNTERS: u32 = 0x8600_0001;
+/// Returns this vCPU's exit counts: x0 all, x1 taken while its L2 ran,
+/// x2 taken in L1 (at EL1 or virtual EL2). The exit of this call itself is
+/// not included yet (it is counted after the handler).
+pub const L0_HVC_EXIT_COUNT: u32 = 0x8600_0002;
 /// "NVL0" in ASCII, the answer to L0_HVC_VERSION.
 const L0_ID: u64 = 0x4E56_4C30;
 
@@ -64,6 +68,14 @@ pub fn handle(v: &mut Vcpu) {
                 vm.print_counters();
             }
             ret::SUCCESS
+        }
+        L0_HVC_EXIT_COUNT => {
+            use el2::counters::{snapshot, Context};
+            let l1: u64 = snapshot(v.index, Context::L1).iter().sum();
+            let l2: u64 = snapshot(v.index, Context::L2).iter().sum();
+            v.regs.x[1] = l2;
+            v.regs.x[2] = l1;
+            (l1 + l2) as i64
         }
         _ => {
             log::debug!("unknown hypercall {f:#x}");
