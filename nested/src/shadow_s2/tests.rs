@@ -57,7 +57,7 @@ fn cfg() -> S2Config {
 
 /// L0's stage 2: guest RAM identity-mapped in 2 MiB blocks, read/write.
 fn l0(ipa: u64) -> Option<L0Leaf> {
-    L1_RAM.contains(&ipa).then(|| L0Leaf {
+    L1_RAM.contains(&ipa).then_some(L0Leaf {
         pa: ipa,
         attrs: RW_WB,
         size: 2 << 20,
@@ -134,7 +134,7 @@ fn the_smaller_block_wins() {
     // L1: a 2 MiB block at L2 IPA 2M -> L1 IPA 0x4460_0000.
     set(&mut m, L2T, 1, 0x4460_0000 | RW_WB | BLOCK);
     let l0_pages = |ipa: u64| {
-        L1_RAM.contains(&ipa).then(|| L0Leaf {
+        L1_RAM.contains(&ipa).then_some(L0Leaf {
             pa: ipa + 0x1000_0000,
             attrs: RW_WB,
             size: 4096,
