@@ -42,7 +42,7 @@ pub mod table;
 pub use config::{Features, TrapConfig};
 pub use ctl::{Acc, Ctl};
 pub use esr::{Enc, Esr, SysregIss};
-pub use route::{merge, route, route_from, sysreg_trap, Cause, Route};
+pub use route::{merge, route, route_from, sysreg_trap, sysreg_trap_from, Cause, Route};
 
 /// Coverage figures, counted per encoding the way Linux KVM counts its
 /// "coarse grained" / "fine grained trap handlers".
