@@ -20,6 +20,11 @@
 //!   O(1): a two-level direct index over the 16-bit encoding built at
 //!   compile time ([`table::lookup`]), then the row's few rules.
 //!
+//! - [`arch`]: every field of every trap-control register as the Arm ARM
+//!   defines them, with the value that traps nothing; independent of the
+//!   modules above (it imports nothing from them) and checked against
+//!   AARCHMRS: the reference the QEMU `fgt-matrix` test sets bits from.
+//!
 //! - FEAT_NV2: the table's [`table::Nv2`] column (VNCR page offsets, EL1
 //!   redirects) is used by `route` and by [`TrapConfig::from_vncr`], which
 //!   reads L1's trap registers from its VNCR page.
@@ -32,6 +37,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod arch;
 pub mod bits;
 pub mod config;
 pub mod ctl;
@@ -77,3 +83,6 @@ pub fn coverage() -> Coverage {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod arch_tests;
