@@ -60,6 +60,12 @@ pub struct Coverage {
     pub coarse: usize,
     /// Encodings with a fine-grained-trap bit (read, write or instruction).
     pub fine: usize,
+    /// Coarse rules summed over the encodings ((encoding, control) pairs):
+    /// dropping one rule of a row that keeps others lowers this figure.
+    pub coarse_rules: usize,
+    /// Fine-grained bindings summed over the encodings ((encoding,
+    /// direction) pairs with an FGT bit).
+    pub fine_bindings: usize,
 }
 
 /// Counts the table (see [`Coverage`]).
@@ -68,9 +74,13 @@ pub fn coverage() -> Coverage {
         encodings: 0,
         coarse: 0,
         fine: 0,
+        coarse_rules: 0,
+        fine_bindings: 0,
     };
     table::for_each_encoding(|_, hit| {
         c.encodings += 1;
+        c.coarse_rules += hit.desc.coarse.len();
+        c.fine_bindings += usize::from(hit.desc.fr.is_some()) + usize::from(hit.desc.fw.is_some());
         if !hit.desc.coarse.is_empty() {
             c.coarse += 1;
         }
