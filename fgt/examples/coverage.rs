@@ -1,5 +1,8 @@
-//! Prints the table's coverage as one line:
-//! `fgt coverage: N encodings, N coarse, N fine`
+//! Prints the table's coverage as two lines:
+//! `fgt coverage: N encodings, N coarse, N fine` (encodings with a coarse
+//! rule / an FGT bit, counted like KVM) and
+//! `fgt rules: N coarse, N fine` ((encoding, control) pairs and (encoding,
+//! direction) FGT bindings, so that dropping one rule of a row shows)
 //! (`cargo run -q -p fgt --example coverage`; wrapped by scripts/fgt-coverage.sh).
 //! With `--list`, first prints every encoding: `S<op0>_<op1>_C<n>_C<m>_<op2> NAME[member]`.
 fn main() {
@@ -17,5 +20,9 @@ fn main() {
     println!(
         "fgt coverage: {} encodings, {} coarse, {} fine",
         c.encodings, c.coarse, c.fine
+    );
+    println!(
+        "fgt rules: {} coarse, {} fine",
+        c.coarse_rules, c.fine_bindings
     );
 }

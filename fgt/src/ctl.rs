@@ -135,13 +135,15 @@ ctls! {
     El1Nvpct = "CNTHCTL_EL2.EL1NVPCT",
     /// CNTHCTL_EL2.EL1NVVCT (with {NV,NV1} = {1,0}: the EL02 virtual timer).
     El1Nvvct = "CNTHCTL_EL2.EL1NVVCT",
-    /// ICH_HCR_EL2.TC (virtual interface in use: IMO or FMO).
+    /// ICH_HCR_EL2.TC: EL1 accesses to the registers common to both
+    /// interrupt groups, ICC_* and ICV_* alike (GICv3 spec, ICH_HCR_EL2;
+    /// not conditional on HCR_EL2.IMO/FMO, as QEMU and fgt-matrix show).
     IchTc = "ICH_HCR_EL2.TC",
-    /// ICH_HCR_EL2.TALL0 (with FMO).
+    /// ICH_HCR_EL2.TALL0: the Group 0 registers (ICC_* and ICV_*).
     IchTall0 = "ICH_HCR_EL2.TALL0",
-    /// ICH_HCR_EL2.TALL1 (with IMO).
+    /// ICH_HCR_EL2.TALL1: the Group 1 registers (ICC_* and ICV_*).
     IchTall1 = "ICH_HCR_EL2.TALL1",
-    /// ICH_HCR_EL2.TDIR (with IMO or FMO).
+    /// ICH_HCR_EL2.TDIR: writes of ICC_DIR_EL1/ICV_DIR_EL1.
     IchTdir = "ICH_HCR_EL2.TDIR",
 }
 
@@ -255,10 +257,10 @@ impl Ctl {
             Ctl::El1Nvvct => {
                 c.cnthctl & cnthctl::EL1NVVCT != 0 && h & (hcr::NV | hcr::NV1) == hcr::NV
             }
-            Ctl::IchTc => c.ich_hcr & ich_hcr::TC != 0 && h & (hcr::IMO | hcr::FMO) != 0,
-            Ctl::IchTall0 => c.ich_hcr & ich_hcr::TALL0 != 0 && h & hcr::FMO != 0,
-            Ctl::IchTall1 => c.ich_hcr & ich_hcr::TALL1 != 0 && h & hcr::IMO != 0,
-            Ctl::IchTdir => c.ich_hcr & ich_hcr::TDIR != 0 && h & (hcr::IMO | hcr::FMO) != 0,
+            Ctl::IchTc => c.ich_hcr & ich_hcr::TC != 0,
+            Ctl::IchTall0 => c.ich_hcr & ich_hcr::TALL0 != 0,
+            Ctl::IchTall1 => c.ich_hcr & ich_hcr::TALL1 != 0,
+            Ctl::IchTdir => c.ich_hcr & ich_hcr::TDIR != 0,
         }
     }
 
@@ -273,8 +275,8 @@ impl Ctl {
     }
 
     /// Switches the control on in `c` (in the layout `c.hcr.E2H` selects),
-    /// with whatever companion bits it needs (IMO/FMO for the ICH traps,
-    /// NV for NV1).
+    /// with whatever companion bits it needs (NV for NV1 and the ECV EL02
+    /// timer traps).
     pub fn enable(self, c: &mut TrapConfig) {
         let e2h = c.e2h();
         match self {
@@ -368,23 +370,18 @@ impl Ctl {
                 c.cnthctl |= cnthctl::EL1NVVCT;
                 c.hcr = (c.hcr | hcr::NV) & !hcr::NV1;
             }
-            Ctl::IchTc => {
-                c.ich_hcr |= ich_hcr::TC;
-                c.hcr |= hcr::IMO | hcr::FMO;
-            }
-            Ctl::IchTall0 => {
-                c.ich_hcr |= ich_hcr::TALL0;
-                c.hcr |= hcr::FMO;
-            }
-            Ctl::IchTall1 => {
-                c.ich_hcr |= ich_hcr::TALL1;
-                c.hcr |= hcr::IMO;
-            }
-            Ctl::IchTdir => {
-                c.ich_hcr |= ich_hcr::TDIR;
-                c.hcr |= hcr::IMO | hcr::FMO;
-            }
+            Ctl::IchTc => c.ich_hcr |= ich_hcr::TC,
+            Ctl::IchTall0 => c.ich_hcr |= ich_hcr::TALL0,
+            Ctl::IchTall1 => c.ich_hcr |= ich_hcr::TALL1,
+            Ctl::IchTdir => c.ich_hcr |= ich_hcr::TDIR,
         }
+    }
+
+    /// Whether the control traps only accesses from EL1 (HCR_EL2.NV and NV1
+    /// make EL1 a guest hypervisor; the ECV EL02 timer traps need NV): an
+    /// EL0 access is never trapped by them.
+    pub const fn el1_only(self) -> bool {
+        matches!(self, Ctl::Nv | Ctl::Nv1 | Ctl::El1Nvpct | Ctl::El1Nvvct)
     }
 
     /// Whether the trap is layout-dependent (CPTR_EL2/CNTHCTL_EL2 differ

@@ -41,8 +41,20 @@ pub enum Cause {
 /// extra case is harmless (such an exit exists only if the CPU trapped it,
 /// and then L1, which set TIDCP, asked for it).
 pub fn sysreg_trap(c: &TrapConfig, enc: Enc, read: bool) -> Option<(u8, Cause)> {
+    sysreg_trap_from(c, enc, read, false)
+}
+
+/// [`sysreg_trap`] for an access from EL0 (`from_el0`) or EL1: the
+/// EL1-only controls ([`Ctl::el1_only`]: HCR_EL2.NV, NV1 and the ECV EL02
+/// timer traps) never trap an EL0 access.
+pub fn sysreg_trap_from(
+    c: &TrapConfig,
+    enc: Enc,
+    read: bool,
+    from_el0: bool,
+) -> Option<(u8, Cause)> {
     match lookup(enc) {
-        Some(hit) => hit_trap(c, hit, read),
+        Some(hit) => hit_trap_from(c, hit, read, from_el0),
         None => {
             let impdef = enc.op0() != 0 && matches!(enc.crn(), 11 | 15);
             if impdef && c.hcr & hcr::TIDCP != 0 {
@@ -57,17 +69,26 @@ pub fn sysreg_trap(c: &TrapConfig, enc: Enc, read: bool) -> Option<(u8, Cause)> 
 /// [`sysreg_trap`] for a row already looked up.
 #[inline]
 pub fn hit_trap(c: &TrapConfig, hit: Hit, read: bool) -> Option<(u8, Cause)> {
+    hit_trap_from(c, hit, read, false)
+}
+
+/// [`sysreg_trap_from`] for a row already looked up.
+#[inline]
+pub fn hit_trap_from(c: &TrapConfig, hit: Hit, read: bool, from_el0: bool) -> Option<(u8, Cause)> {
     let d = hit.desc;
     if !d.kind.allows(read) {
         return None;
     }
-    // FEAT_NV2 with a VHE guest hypervisor ({NV,NV1,NV2} = {1,0,1}): the
-    // access becomes a VNCR-page load/store or an EL1-register access
-    // instead of the HCR_EL2.NV trap; other traps (e.g. the ECV EL1NVPCT
-    // on the EL02 timers) keep priority.
-    let nv2 = d.nv2 != Nv2::Trap && c.hcr & (hcr::NV | hcr::NV1 | hcr::NV2) == (hcr::NV | hcr::NV2);
+    // FEAT_NV2 ({NV,NV2} = {1,1}): the access becomes a VNCR-page
+    // load/store or an EL1-register access instead of the HCR_EL2.NV trap;
+    // for the EL2 registers (op1 = 4) whatever NV1 is, for the EL12/EL02
+    // aliases (op1 = 5) only with NV1 = 0 (a VHE guest hypervisor; with
+    // NV1 = 1 they trap). Other traps (e.g. the ECV EL1NVPCT on the EL02
+    // timers) keep priority.
+    let nv_nv2 = c.hcr & (hcr::NV | hcr::NV2) == (hcr::NV | hcr::NV2);
+    let nv2 = d.nv2 != Nv2::Trap && nv_nv2 && (c.hcr & hcr::NV1 == 0 || d.enc.op1() == 4);
     for &(ctl, acc) in d.coarse {
-        if nv2 && ctl == Ctl::Nv {
+        if (nv2 && ctl == Ctl::Nv) || (from_el0 && ctl.el1_only()) {
             continue;
         }
         if acc.covers(read) && ctl.active(c) {
@@ -109,11 +130,12 @@ pub fn route(c: &TrapConfig, esr: Esr) -> Route {
     route_from(c, esr, false)
 }
 
-/// [`route`] for an exit from EL0 (`from_el0`) or EL1: only SVC cares.
+/// [`route`] for an exit from EL0 (`from_el0`) or EL1: SVC, and the
+/// EL1-only controls of EC 0x18 ([`sysreg_trap_from`]).
 pub fn route_from(c: &TrapConfig, esr: Esr, from_el0: bool) -> Route {
     let yes = match esr.ec() {
         ec::SYSREG => match esr.sysreg_iss() {
-            Some(s) => sysreg_trap(c, s.enc, s.read).is_some(),
+            Some(s) => sysreg_trap_from(c, s.enc, s.read, from_el0).is_some(),
             None => false,
         },
         ec::WFX => {
@@ -291,21 +313,9 @@ pub fn merge(l0: &TrapConfig, l1: &TrapConfig) -> TrapConfig {
     }
     m.cnthctl |=
         l1.cnthctl & (cnthctl::EL1TVT | cnthctl::EL1TVCT | cnthctl::EL1NVPCT | cnthctl::EL1NVVCT);
-    // ICH_HCR_EL2.
-    // L1's ICH_HCR_EL2 traps count only where L1 virtualises the interrupt
-    // group for L2 (its HCR_EL2.FMO/IMO), as in [`Ctl::active`].
-    let mut ich = 0;
-    for (ctl, bit) in [
-        (Ctl::IchTc, ich_hcr::TC),
-        (Ctl::IchTall0, ich_hcr::TALL0),
-        (Ctl::IchTall1, ich_hcr::TALL1),
-        (Ctl::IchTdir, ich_hcr::TDIR),
-    ] {
-        if ctl.active(l1) {
-            ich |= bit;
-        }
-    }
-    m.ich_hcr |= ich;
+    // ICH_HCR_EL2: L1's trap bits (they trap whatever HCR_EL2.IMO/FMO
+    // say, see [`Ctl::IchTc`]).
+    m.ich_hcr |= l1.ich_hcr & ich_hcr::TRAPS;
     // Fine-grained registers.
     for r in FgtReg::ALL {
         let l1_has = if r.is_fgt2() {

@@ -227,7 +227,8 @@ table! {
     "SCTLR2_EL1" 3,0,1,0,3 RW fg(SCTLR_EL1) [Sctlr2En RW, Tvm W, Trvm R];
     "RGSR_EL1" 3,0,1,0,5 RW fg2(RGSR_EL1) [Ata RW];
     "GCR_EL1" 3,0,1,0,6 RW fg2(GCR_EL1) [Ata RW];
-    "ZCR_EL1" 3,0,1,2,0 RW none [Tz RW];
+    // SVE enables first (EC 0x19), then the FP enables (EC 0x07): Arm ARM ZCR_EL1.
+    "ZCR_EL1" 3,0,1,2,0 RW none [Tz RW, Tfp RW];
     "TRFCR_EL1" 3,0,1,2,1 RW dfgw(TRFCR_EL1) [Ttrf RW];
     "TRCITECR_EL1" 3,0,1,2,3 RW dfg2(nTRCITECR_EL1) [Ttrf RW];
     "SMPRI_EL1" 3,0,1,2,4 RW fg(nSMPRI_EL1) [];
@@ -282,7 +283,7 @@ table! {
     "ERXPFGCTL_EL1" 3,0,5,4,5 RW fg(ERXPFGCTL_EL1) [Terr RW, Fien RW];
     "ERXPFGCDN_EL1" 3,0,5,4,6 RW fg(ERXPFGCDN_EL1) [Terr RW, Fien RW];
     "ERXMISC<n>_EL1" 3,0,5,5,0 * 4 / 1 RW fg(ERXMISCn_EL1) [Terr RW];
-    "TFSR_EL1" 3,0,5,6,0 RW fg2(TFSR_EL1) [Ata RW];
+    "TFSR_EL1" 3,0,5,6,0 RW fg2(TFSR_EL1) [Nv1 RW, Ata RW];
     "TFSRE0_EL1" 3,0,5,6,1 RW none [Ata RW];
     "FAR_EL1" 3,0,6,0,0 RW fg(FAR_EL1) [Tvm W, Trvm R];
     "PFAR_EL1" 3,0,6,0,5 RW fg2(nPFAR_EL1) [];
@@ -383,7 +384,7 @@ table! {
     "TPIDR_EL1" 3,0,13,0,4 RW fg(TPIDR_EL1) [];
     "ACCDATA_EL1" 3,0,13,0,5 RW fg(nACCDATA_EL1) [];
     "RCWMASK_EL1" 3,0,13,0,6 RW fg(nRCWMASK_EL1) [];
-    "SCXTNUM_EL1" 3,0,13,0,7 RW fg(SCXTNUM_EL1) [EnScxt RW];
+    "SCXTNUM_EL1" 3,0,13,0,7 RW fg(SCXTNUM_EL1) [Nv1 RW, EnScxt RW];
     "TPIDR_EL0" 3,3,13,0,2 RW fg(TPIDR_EL0) [];
     "TPIDRRO_EL0" 3,3,13,0,3 RW fg(TPIDRRO_EL0) [];
     "TPIDR2_EL0" 3,3,13,0,5 RW fg(nTPIDR2_EL0) [];

@@ -501,6 +501,74 @@ fn vncr_page_and_nv2() {
     c.hcr |= hcr::NV | hcr::NV2;
     assert_eq!(sysreg_trap(&c, e(3, 4, 1, 1, 0), true), None); // HCR_EL2: memory
     assert!(sysreg_trap(&c, e(3, 4, 1, 1, 1), true).is_some()); // MDCR_EL2: trap
+    assert_eq!(sysreg_trap(&c, e(3, 5, 1, 0, 0), true), None); // SCTLR_EL12: memory
+                                                               // NV1 = 1 (a non-VHE guest hypervisor): the EL2 registers are still
+                                                               // VNCR-backed, the EL12 aliases trap (seen on QEMU by fgt-matrix).
     c.hcr |= hcr::NV1;
-    assert!(sysreg_trap(&c, e(3, 4, 1, 1, 0), true).is_some()); // NV1: not modelled, NV rule
+    assert_eq!(sysreg_trap(&c, e(3, 4, 1, 1, 0), true), None);
+    assert!(sysreg_trap(&c, e(3, 5, 1, 0, 0), true).is_some());
+}
+
+/// The rules fgt-matrix found on QEMU (each checked there bit by bit).
+#[test]
+fn rules_found_by_the_matrix() {
+    use crate::route::sysreg_trap_from;
+    // ZCR_EL1: the SVE enables first (EC 0x19), then the FP enables (EC 0x07).
+    let zcr = e(3, 0, 1, 2, 0);
+    for e2h in [false, true] {
+        let mut c = base();
+        if e2h {
+            c.hcr |= hcr::E2H;
+            c.cptr =
+                crate::config::cptr::FPEN | crate::config::cptr::ZEN | crate::config::cptr::SMEN;
+            c.cnthctl = crate::config::cnthctl::EL1PCTEN_E2H | crate::config::cnthctl::EL1PTEN_E2H;
+        }
+        let mut f = c;
+        Ctl::Tfp.enable(&mut f);
+        assert_eq!(
+            sysreg_trap(&f, zcr, true).map(|t| t.0),
+            Some(ec::FP),
+            "e2h={e2h}"
+        );
+        Ctl::Tz.enable(&mut f);
+        assert_eq!(
+            sysreg_trap(&f, zcr, false).map(|t| t.0),
+            Some(ec::SVE),
+            "e2h={e2h}"
+        );
+    }
+    // TFSR_EL1 and SCXTNUM_EL1 trap with {NV,NV1,NV2} = {1,1,0}.
+    let mut c = base();
+    Ctl::Nv1.enable(&mut c);
+    for enc in [e(3, 0, 5, 6, 0), e(3, 0, 13, 0, 7), e(3, 0, 12, 0, 0)] {
+        assert_eq!(
+            sysreg_trap(&c, enc, true).map(|t| t.1),
+            Some(Cause::Coarse(Ctl::Nv1)),
+            "{enc}"
+        );
+    }
+    // ICH_HCR_EL2 traps whatever HCR_EL2.IMO/FMO say.
+    let mut c = base();
+    c.ich_hcr = crate::config::ich_hcr::TC;
+    assert_eq!(c.hcr & (hcr::IMO | hcr::FMO), 0);
+    assert!(sysreg_trap(&c, e(3, 0, 4, 6, 0), true).is_some()); // ICC_PMR_EL1
+    assert!(sysreg_trap(&c, e(3, 0, 12, 12, 4), false).is_some()); // ICC_CTLR_EL1
+                                                                   // HCR_EL2.NV traps CFP RCTX from EL1, never from EL0.
+    let cfp = e(1, 3, 7, 3, 4);
+    let mut c = base();
+    c.hcr |= hcr::NV;
+    assert!(sysreg_trap_from(&c, cfp, false, false).is_some());
+    assert_eq!(sysreg_trap_from(&c, cfp, false, true), None);
+    assert_eq!(
+        route_from(&c, Esr::sysreg(cfp, false, 0), true),
+        Route::ToL0
+    );
+    assert_eq!(
+        route_from(&c, Esr::sysreg(cfp, false, 0), false),
+        Route::ToL1
+    );
+    // But an EL0 access still traps by the other controls (TDZ on DC ZVA).
+    let mut c = base();
+    Ctl::Tdz.enable(&mut c);
+    assert!(sysreg_trap_from(&c, e(1, 3, 7, 4, 1), false, true).is_some());
 }

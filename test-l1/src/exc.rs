@@ -86,6 +86,8 @@ global_asm!(
     "isb",
     "mrs x9, esr_el1",
     "str x9, [x10, #48]",
+    "mrs x9, elr_el1",
+    "str x9, [x10, #72]",
     "ldr x9, [x10, #40]",
     "mov sp, x9",
     "ldp x18, x19, [sp, #0]",
@@ -113,7 +115,7 @@ global_asm!(
     "mov x9, sp",
     "str x9, [x10, #40]",
     "msr elr_el2, x0",
-    "mov x9, #0x3c5",
+    "ldr x9, [x10, #64]",
     "msr spsr_el2, x9",
     "msr sp_el1, x2",
     "mov x0, x1",
@@ -124,7 +126,7 @@ global_asm!(
     ".balign 8",
     ".global fgt_el1_record",
     "fgt_el1_record:",
-    ".space 64",
+    ".space 80",
 );
 
 /// What the lower-EL vector path stores (layout fixed by the asm above).
@@ -147,6 +149,11 @@ pub struct Record {
     pub esr_el1: u64,
     /// Vector entry number (8 = lower-EL AArch64 synchronous).
     pub kind: u64,
+    /// Input: SPSR_EL2 for the entry (0x3c5 = EL1h, 0x3c0 = EL0t; DAIF masked).
+    pub spsr: u64,
+    /// ELR_EL1 read after the return (where an exception EL1 took itself,
+    /// or one from EL0, came from).
+    pub elr_el1: u64,
 }
 
 extern "C" {
@@ -170,11 +177,28 @@ pub fn install_el2_vectors() {
 /// EL1 state (VBAR_EL1, SCTLR_EL1) must keep EL1 from running wild, and the
 /// EL2 vectors must be installed ([`install_el2_vectors`]).
 pub unsafe fn run_el1(entry: u64, x0: u64, sp: u64, hcr: u64, safe_hcr: u64) -> Record {
+    // SAFETY: the caller's obligations are this function's.
+    unsafe { run_at(entry, x0, sp, hcr, safe_hcr, SPSR_EL1H) }
+}
+
+/// SPSR_EL2 value entering EL1h with DAIF masked.
+pub const SPSR_EL1H: u64 = 0x3c5;
+/// SPSR_EL2 value entering EL0t with DAIF masked.
+pub const SPSR_EL0T: u64 = 0x3c0;
+
+/// [`run_el1`] entering the exception level and stack pointer `spsr` names
+/// ([`SPSR_EL1H`] or [`SPSR_EL0T`]); an exception EL0 takes goes to EL1's
+/// vectors, which `HVC #1` back (see [`crate::el1`]).
+///
+/// # Safety
+/// As for [`run_el1`]; for EL0, the EL1 vectors must be installed too.
+pub unsafe fn run_at(entry: u64, x0: u64, sp: u64, hcr: u64, safe_hcr: u64, spsr: u64) -> Record {
     // SAFETY: single-threaded test payload; the record is only touched by
     // this function and the vector path it returns through.
     unsafe {
         let rec = core::ptr::addr_of_mut!(fgt_el1_record);
         (*rec).safe_hcr = safe_hcr;
+        (*rec).spsr = spsr;
         fgt_el1_run(entry, x0, sp, hcr);
         core::ptr::read_volatile(rec)
     }
