@@ -3,7 +3,7 @@
 //! and system-instruction encoding, with QEMU deciding what traps and the
 //! `fgt` crate's prediction compared with it.
 //!
-//! What is set comes from [`fgt::arch`], a field list independent of the
+//! What is set comes from [`fgt::reference`], a field list independent of the
 //! crate's table (checked against AARCHMRS on the host); what is executed is
 //! the whole encoding space op0 = 1..3 (MRS and MSR for op0 2 and 3, SYS and
 //! SYSL for op0 1; 98,304 accesses at EL1) and, at EL0, every encoding with
@@ -41,9 +41,9 @@
 //! Prints `fgt-matrix: N checks, N agree, N differ`.
 
 use crate::{el1, exc};
-use fgt::arch::{self, Field, Layout, Reg};
 use fgt::bits::FgtReg;
 use fgt::esr::ec;
+use fgt::reference::{self as arch, Field, Layout, Reg};
 use fgt::{route_from, sysreg_trap_from, table, Enc, Esr, Features, Route, TrapConfig};
 
 /// Snippet slots, 8 bytes per access.
@@ -221,7 +221,7 @@ fn get(c: &TrapConfig, r: Reg) -> u64 {
     *slot(&mut c, r)
 }
 
-/// A field of a layout, by name (the names are fixed in [`fgt::arch`]).
+/// A field of a layout, by name (the names are fixed in [`fgt::reference`]).
 fn fld(l: &Layout, name: &str) -> Field {
     match l.field(name) {
         Some(f) => f,

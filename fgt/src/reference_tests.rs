@@ -1,7 +1,7 @@
 //! Host tests of [`crate::arch`] against AARCHMRS (the `arm-sysregs` crate):
 //! the independent field list the QEMU `fgt-matrix` test sets bits from.
 
-use crate::arch::{self, Layout, Reg};
+use crate::reference::{self as arch, Layout, Reg};
 use std::collections::BTreeSet;
 use std::string::{String, ToString};
 use std::vec::Vec;
