@@ -101,10 +101,13 @@ impl TrapConfig {
     }
 }
 
-/// The VNCR page offset of a register (FEAT_NV2), from the table.
-pub fn vncr_offset(enc: crate::Enc) -> Option<u16> {
-    let hit = crate::table::lookup(enc)?;
-    hit.desc.vncr_offset(hit.member)
+/// The VNCR page offset of a register (FEAT_NV2, {NV,NV1,NV2} = {1,0,1}),
+/// from the table.
+pub const fn vncr_offset(enc: crate::Enc) -> Option<u16> {
+    match crate::table::lookup(enc) {
+        Some(hit) => hit.desc.vncr_offset(hit.member),
+        None => None,
+    }
 }
 
 impl TrapConfig {

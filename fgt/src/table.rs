@@ -64,8 +64,9 @@ pub enum Nv2 {
     Trap,
     /// A load/store at VNCR_EL2 + offset (member n at offset + 8n).
     Mem(u16),
-    /// Redirected to the EL1 register of the same name (SCTLR_EL2 to
-    /// SCTLR_EL1...), no trap.
+    /// Redirected to the EL1 register of the same name, no trap: only
+    /// ELR_EL2, SPSR_EL2, ESR_EL2, FAR_EL2 and TFSR_EL2 (the other EL2
+    /// registers, SCTLR_EL2 included, trap).
     Redirect,
 }
 
@@ -222,7 +223,7 @@ table! {
     "DCZID_EL0" 3,3,0,0,7 RO fgr(DCZID_EL0) [];
     // ---- System control (CRn=1) ---------------------------------------------------
     "SCTLR_EL1" 3,0,1,0,0 RW fg(SCTLR_EL1) [Tvm W, Trvm R];
-    "ACTLR_EL1" 3,0,1,0,1 RW fg2(ACTLR_EL1) [Tacr RW];
+    "ACTLR_EL1" 3,0,1,0,1 RW % mem(0x118) fg2(ACTLR_EL1) [Tacr RW];
     "CPACR_EL1" 3,0,1,0,2 RW fg(CPACR_EL1) [Tcpac RW];
     "SCTLR2_EL1" 3,0,1,0,3 RW fg(SCTLR_EL1) [Sctlr2En RW, Tvm W, Trvm R];
     "RGSR_EL1" 3,0,1,0,5 RW fg2(RGSR_EL1) [Ata RW];
@@ -419,7 +420,7 @@ table! {
     // ---- Debug (op0=2, op1=0/3) -------------------------------------------------------------
     "OSDTRRX_EL1" 2,0,0,0,2 RW none [Tdcc RW, Tda RW];
     "MDCCINT_EL1" 2,0,0,2,0 RW none [Tdcc RW, Tda RW];
-    "MDSCR_EL1" 2,0,0,2,2 RW dfg(MDSCR_EL1) [Tda RW];
+    "MDSCR_EL1" 2,0,0,2,2 RW % mem(0x158) dfg(MDSCR_EL1) [Tda RW];
     "OSDTRTX_EL1" 2,0,0,3,2 RW none [Tdcc RW, Tda RW];
     "MDSELR_EL1" 2,0,0,4,2 RW dfg2(nMDSELR_EL1) [Tda RW];
     "MDSTEPOP_EL1" 2,0,0,5,2 RW dfg2(nMDSTEPOP_EL1) [Tda RW];
@@ -639,7 +640,7 @@ table! {
     "ESR_EL2" 3,4,5,2,0 RW % redir none [Nv RW];
     "VSESR_EL2" 3,4,5,2,3 RW % mem(0x508) none [Nv RW];
     "FPEXC32_EL2" 3,4,5,3,0 RW none [Nv RW];
-    "TFSR_EL2" 3,4,5,6,0 RW none [Nv RW];
+    "TFSR_EL2" 3,4,5,6,0 RW % redir none [Nv RW];
     "FAR_EL2" 3,4,6,0,0 RW % redir none [Nv RW];
     "HPFAR_EL2" 3,4,6,0,4 RW none [Nv RW];
     "PMSCR_EL2" 3,4,9,9,0 RW none [Nv RW];
@@ -856,20 +857,32 @@ pub struct Hit {
     pub nxs: bool,
 }
 
-/// Looks an encoding up in O(1): two array loads.
+/// Looks an encoding up in O(1): two array loads. A `const fn`, so that
+/// other crates can name VNCR offsets as constants taken from this table.
 #[inline]
-pub fn lookup(enc: Enc) -> Option<Hit> {
-    let p = *L1.get((enc.0 >> 7) as usize)?;
-    if p == 0 {
+pub const fn lookup(enc: Enc) -> Option<Hit> {
+    let i = (enc.0 >> 7) as usize;
+    if i >= L1.len() {
         return None;
     }
-    let v = *L2.get(p as usize - 1)?.get((enc.0 & 127) as usize)?;
+    let p = L1[i] as usize;
+    if p == 0 || p - 1 >= L2.len() {
+        return None;
+    }
+    let j = (enc.0 & 127) as usize;
+    if j >= L2[p - 1].len() {
+        return None;
+    }
+    let v = L2[p - 1][j];
     if v == 0 {
         return None;
     }
-    let desc = TABLE.get((v & 0xffff) as usize - 1)?;
+    let k = (v & 0xffff) as usize;
+    if k == 0 || k - 1 >= TABLE.len() {
+        return None;
+    }
     Some(Hit {
-        desc,
+        desc: &TABLE[k - 1],
         member: ((v >> 16) & 0x3f) as u8,
         nxs: v & 0x8000_0000 != 0,
     })
