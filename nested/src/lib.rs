@@ -16,3 +16,4 @@ extern crate alloc;
 extern crate std;
 
 pub mod shadow_s2;
+pub mod vncr;
