@@ -196,7 +196,14 @@ on_line() {
     "kvm-in-kvm: L2 off "*) reach "L2 off $tag" ;;
     "kvm-in-kvm: L1 done"*) l1_done=1 ;;
     "kvm-in-kvm: FAIL "*)
-      [ -n "$fail_stage" ] || { fail_why=${line#kvm-in-kvm: FAIL }; fail_stage=${fail_why%% (*}; }
+      # "kvm-in-kvm: FAIL <stage> (<why>)"
+      if [ -z "$fail_stage" ]; then
+        local f=${line#kvm-in-kvm: FAIL }
+        fail_stage=${f%% (*}
+        fail_why=${f#"$fail_stage"}
+        fail_why=${fail_why# (}
+        fail_why="L1 says: ${fail_why%)}"
+      fi
       ;;
     *"Kernel panic - not syncing"*) panic=1; [ -n "$fail_why" ] || fail_why="L1 kernel panic: ${line#*not syncing: }" ;;
   esac
