@@ -8,7 +8,7 @@
 # the kernel's built-in initramfs provides one.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CACHE=${NV_CACHE:-$ROOT/build/cache}
+CACHE=${NV_CACHE:-${BUILD:-$ROOT/build}/cache}
 out=${1:?usage: mk-initramfs.sh OUT [SCENARIO]}
 scenario=${2:-linux}
 init="$ROOT/guests/initramfs/$scenario/init"

@@ -3,6 +3,8 @@
 #   ./scripts/run.sh            the default scenario (linux)
 #   ./scripts/run.sh --list     scenarios
 #   ./scripts/run.sh NAME       one scenario
+#   ./scripts/run.sh kvm-in-kvm[-nvhe] [--bare] [--l1-kernel FILE ...]
+#                               scripts/kvm-in-kvm.sh (its --help has the options)
 # Installs what it needs first (scripts/setup.sh). Logs: build/logs/run-NAME.log
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,12 +12,20 @@ declare -A DESC=(
   [linux]="L0 runs Debian's arm64 kernel + busybox initramfs as a 2-vCPU VM; init prints nproc and /proc/interrupts, powers off"
   [test-l2]="L0 runs the bare-metal test-l2 payload (hypercalls, emulated MMIO, L0-memory isolation)"
   [bare-linux]="baseline: the same kernel and initramfs on bare QEMU, no L0"
+  [kvm-in-kvm]="Debian's Linux with KVM (VHE) as L1 runs L2s (1 and 2 vCPUs) with QEMU; --bare: L1 at real EL2, no L0"
+  [kvm-in-kvm-nvhe]="the same with L1's KVM in nVHE mode (kvm-arm.mode=nvhe)"
 )
-ORDER=(linux test-l2 bare-linux)
+ORDER=(linux test-l2 bare-linux kvm-in-kvm kvm-in-kvm-nvhe)
 if [ "${1:-}" = "--list" ]; then
   for s in "${ORDER[@]}"; do printf '%-12s %s\n' "$s" "${DESC[$s]}"; done
   exit 0
 fi
+case ${1:-} in
+  kvm-in-kvm | kvm-in-kvm-nvhe | --bare | --l1-kernel | --l1-initrd | --l1-append | --smp | --verbose)
+    "$ROOT/scripts/setup.sh" || exit 1
+    exec "$ROOT/scripts/kvm-in-kvm.sh" "$@"
+    ;;
+esac
 NAME=${1:-linux}
 [ -n "${DESC[$NAME]:-}" ] || { echo "unknown scenario '$NAME' (see --list)"; exit 2; }
 

@@ -5,10 +5,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=versions.env
 . "$ROOT/scripts/versions.env"
-CACHE=${NV_CACHE:-$ROOT/build/cache}
+CACHE=${NV_CACHE:-${BUILD:-$ROOT/build}/cache}
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 say() { echo "[setup] $*" >&2; }
 
+# The host's own apt lists are refreshed only when something must be installed
+# and set-up last refreshed them more than APT_LISTS_MAX_AGE_H hours ago (or
+# never, or the apt source is new), and once more if an install still fails
+# (a package version replaced since the lists were read).
 need_update=0
 ensure_backports() {
   local f=/etc/apt/sources.list.d/bookworm-backports.sources
@@ -23,18 +27,26 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
     need_update=1
   fi
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    say "adding dpkg foreign architecture arm64 (for apt-get download only)"
-    $SUDO dpkg --add-architecture arm64
-    need_update=1
-  fi
 }
-apt_update_once() {
-  if [ "$need_update" = 1 ] || [ ! -e "$CACHE/.apt-updated" ]; then
-    say "apt-get update"
-    $SUDO apt-get update -qq >/dev/null
-    mkdir -p "$CACHE"; touch "$CACHE/.apt-updated"; need_update=0
-  fi
+# $CACHE/.apt-updated records the last host `apt-get update` set-up ran.
+host_lists_stale() {
+  [ -e "$CACHE/.apt-updated" ] || return 0
+  [ $(($(date +%s) - $(stat -c %Y "$CACHE/.apt-updated"))) -ge $((APT_LISTS_MAX_AGE_H * 3600)) ]
+}
+host_apt_update() {
+  say "apt-get update"
+  $SUDO apt-get update -qq >/dev/null
+  mkdir -p "$CACHE"
+  touch "$CACHE/.apt-updated"
+  need_update=0
+}
+host_install() { # PACKAGE...
+  { [ "$need_update" = 1 ] || host_lists_stale; } && host_apt_update
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t "$QEMU_SUITE" "$@" >/dev/null && return 0
+  say "install failed: refreshing the apt lists and retrying"
+  host_apt_update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t "$QEMU_SUITE" "$@" >/dev/null
 }
 qemu_ok() {
   command -v qemu-system-aarch64 >/dev/null 2>&1 || return 1
@@ -46,11 +58,9 @@ ensure_host_tools() {
   qemu_ok || pkgs+=(qemu-system-arm)
   command -v cpio >/dev/null || pkgs+=(cpio)
   command -v dtc >/dev/null || pkgs+=(device-tree-compiler)
-  if [ ${#pkgs[@]} -gt 0 ]; then
-    apt_update_once
-    say "installing ${pkgs[*]}"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t "$QEMU_SUITE" "${pkgs[@]}" >/dev/null
-  fi
+  [ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || pkgs+=(debian-archive-keyring)
+  command -v flock >/dev/null || pkgs+=(util-linux)
+  [ ${#pkgs[@]} -eq 0 ] || host_install "${pkgs[@]}"
   qemu_ok || { say "qemu-system-aarch64 >= $QEMU_MIN_VERSION not available"; exit 1; }
 }
 ensure_rust() {
@@ -64,25 +74,17 @@ ensure_rust() {
     grep -q "^$c" <<<"$have" || { say "rustup component add $c"; rustup component add "$c" >/dev/null; }
   done
 }
-# Fetch one Debian arm64 package into $CACHE/debs and unpack it under $CACHE/pkg/NAME.
-fetch_deb() {
-  local name=$1 suite=${2:-}
-  local dir="$CACHE/pkg/$name"
-  [ -e "$dir/.done" ] && return 0
-  apt_update_once
-  mkdir -p "$CACHE/debs" "$dir"
-  say "apt-get download $name:arm64"
-  ( cd "$CACHE/debs" && if [ -n "$suite" ]; then apt-get download -qq -o APT::Sandbox::User=root -t "$suite" "$name:arm64"; else apt-get download -qq -o APT::Sandbox::User=root "$name:arm64"; fi )
-  local deb; deb=$(ls -t "$CACHE/debs/${name}_"*_arm64.deb | head -1)
-  dpkg-deb -x "$deb" "$dir"
-  basename "$deb" > "$dir/.done"
-}
+# Debian's arm64 kernel and busybox for the guests: resolved, recorded in the
+# lock file and fetched by debian-fetch.sh (a private apt state; nothing is
+# installed). Stable names for the scripts: $CACHE/Image and $CACHE/busybox.
 ensure_guests() {
-  fetch_deb "$GUEST_KERNEL_PKG" "$GUEST_KERNEL_SUITE"
-  fetch_deb "$BUSYBOX_PKG"
-  local img; img=$(ls "$CACHE/pkg/$GUEST_KERNEL_PKG"/boot/vmlinuz-* | head -1)
-  ln -sf "$img" "$CACHE/Image"
-  ln -sf "$CACHE/pkg/$BUSYBOX_PKG/bin/busybox" "$CACHE/busybox"
+  "$ROOT/scripts/debian-fetch.sh" ensure kernel busybox
+  local kdir bdir img
+  kdir=$("$ROOT/scripts/debian-fetch.sh" dir kernel)
+  bdir=$("$ROOT/scripts/debian-fetch.sh" dir busybox)
+  img=$(ls "$kdir"/boot/vmlinuz-* | head -1)
+  [ "$(readlink "$CACHE/Image")" = "$img" ] || ln -sfn "$img" "$CACHE/Image"
+  [ "$(readlink "$CACHE/busybox")" = "$bdir/bin/busybox" ] || ln -sfn "$bdir/bin/busybox" "$CACHE/busybox"
 }
 
 ensure_backports

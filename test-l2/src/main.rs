@@ -5,6 +5,9 @@
 //! `test-l2: ... ok|BAD` line; the run ends with `test-l2: all ok` or
 //! `test-l2: FAILED n` and PSCI SYSTEM_OFF over HVC.
 //!
+//! With `bench` in /chosen/bootargs it runs only the micro-benchmark of
+//! [`bench`] instead (as L2 under L1's QEMU/KVM, `scripts/bench-nested.sh`).
+//!
 //! On bare QEMU without `virtualization=on` it also runs (entered at EL1,
 //! PSCI via HVC handled by QEMU): the GIC checks pass, while the vendor
 //! hypercall and the L0-memory checks print BAD there, as there is no L0.
@@ -12,6 +15,7 @@
 #![no_main]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod bench;
 mod exceptions;
 mod fuzz;
 mod hostile;
@@ -307,10 +311,35 @@ fn describe_dtb(dtb: u64) {
     }
 }
 
+/// `bench` mode when /chosen/bootargs asks for it: runs it and returns the
+/// number of failed operations.
+fn bench_mode(dtb: u64) -> Option<u32> {
+    if dtb == 0 {
+        return None;
+    }
+    // SAFETY: as in `describe_dtb`.
+    let f = unsafe { fdt::Fdt::from_ptr(dtb as *const u8) }.ok()?;
+    let args = f.find_node("/chosen")?.property("bootargs")?.as_str()?;
+    if !args.split_ascii_whitespace().any(|w| w == "bench") {
+        return None;
+    }
+    Some(match bench::Devices::from_fdt(&f) {
+        Some(d) => bench::run(&d, bench::iters_from(args)),
+        None => {
+            rt::println!("bench: FAIL the DTB has no virtio,mmio or arm,gic-v3 node");
+            rt::println!("bench: done FAILED 1");
+            1
+        }
+    })
+}
+
 extern "C" fn main(dtb: u64) -> ! {
     let el = rt::current_el();
     rt::println!("test-l2: start at EL{el}");
     exceptions::install();
+    if let Some(failed) = bench_mode(dtb) {
+        rt::exit::exit(failed, Conduit::Hvc);
+    }
     let mut t = Tally { failed: 0 };
     if el != 1 {
         rt::println!("test-l2: expected EL1 {}", t.verdict(false));
