@@ -16,4 +16,5 @@ extern crate alloc;
 extern crate std;
 
 pub mod shadow_s2;
+pub mod vel2;
 pub mod vncr;

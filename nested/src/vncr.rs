@@ -145,16 +145,33 @@ mod tests {
     fn offsets_are_the_architected_ones() {
         // Arm ARM VNCR_EL2 offsets (R_CSRPQ), as QEMU and KVM use them.
         assert_eq!(
-            (el2::VTTBR, el2::VTCR, el2::HCR, el2::CNTVOFF, el2::ICH_LR0, el2::ICH_HCR),
+            (
+                el2::VTTBR,
+                el2::VTCR,
+                el2::HCR,
+                el2::CNTVOFF,
+                el2::ICH_LR0,
+                el2::ICH_HCR
+            ),
             (0x20, 0x40, 0x78, 0x60, 0x400, 0x4c0)
         );
-        assert_eq!((el1::SCTLR, el1::ELR, el1::SPSR, el1::SP), (0x110, 0x230, 0x160, 0x240));
-        assert_eq!((el1::ACTLR, el1::MDSCR, el1::CNTV_CTL, el1::CNTP_CVAL), (0x118, 0x158, 0x170, 0x178));
+        assert_eq!(
+            (el1::SCTLR, el1::ELR, el1::SPSR, el1::SP),
+            (0x110, 0x230, 0x160, 0x240)
+        );
+        assert_eq!(
+            (el1::ACTLR, el1::MDSCR, el1::CNTV_CTL, el1::CNTP_CVAL),
+            (0x118, 0x158, 0x170, 0x178)
+        );
         let mut p = VncrPage::default();
         p.set(el2::HCR, 7);
         assert_eq!(p.get(0x78), 7);
         assert_eq!(VncrPage::slot_of(Enc::new(3, 4, 1, 1, 0)), Some(0x78));
-        assert_eq!(VncrPage::slot_of(Enc::new(3, 4, 1, 0, 0)), None, "SCTLR_EL2 traps");
+        assert_eq!(
+            VncrPage::slot_of(Enc::new(3, 4, 1, 0, 0)),
+            None,
+            "SCTLR_EL2 traps"
+        );
         assert_eq!(core::mem::align_of::<VncrPage>(), 4096);
     }
 }
