@@ -866,7 +866,7 @@ pub const fn lookup(enc: Enc) -> Option<Hit> {
         return None;
     }
     let p = L1[i] as usize;
-    if p == 0 || p - 1 >= L2.len() {
+    if p == 0 || p > L2.len() {
         return None;
     }
     let j = (enc.0 & 127) as usize;
@@ -878,7 +878,7 @@ pub const fn lookup(enc: Enc) -> Option<Hit> {
         return None;
     }
     let k = (v & 0xffff) as usize;
-    if k == 0 || k - 1 >= TABLE.len() {
+    if k == 0 || k > TABLE.len() {
         return None;
     }
     Some(Hit {

@@ -510,7 +510,7 @@ impl El2State {
         if let Some(h) = Self::hw_of(r) {
             // The guest's CNTKCTL is in hardware while an nVHE L1 runs at
             // virtual EL2 (its CNTHCTL only affects EL1/EL0).
-            if self.live && !(r == Reg::Cnthctl && !self.e2h) {
+            if self.live && (r != Reg::Cnthctl || self.e2h) {
                 hw.write(h, self.hw_value(r, v));
             }
         }
