@@ -141,9 +141,9 @@ LINUX_SMP=2
 LINUX_ARGS="console=ttyAMA0 panic=-1 rdinit=/init"
 INITRD=$BUILD/linux-initramfs.cpio.gz
 
-# L0 with test-l2 as its VM.
+# L0 with test-l2 as its VM (an EL1 guest: L0 runs it with l0.nested=off).
 scenario_test_l2() { # LOG TIMEOUT
-  qemu_run "$1" "$2" -m 512M -smp 2 -kernel "$IMG/el2.bin" \
+  qemu_run "$1" "$2" -m 512M -smp 2 -kernel "$IMG/el2.bin" -append "l0.nested=off${L0_ARGS:+ $L0_ARGS}" \
     -device guest-loader,addr=$TEST_L2_ADDR,kernel="$IMG/test-l2.bin"
 }
 

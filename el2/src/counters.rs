@@ -101,6 +101,49 @@ pub fn format_row(row: &Row) -> alloc::string::String {
     s
 }
 
+/// How many trapped system-register encodings are tallied one by one.
+const ENC_SLOTS: usize = 32;
+
+/// Trapped MSR/MRS/SYS exits by encoding (the first [`ENC_SLOTS`]
+/// encodings seen, all vCPUs): where the sysreg exits of a guest
+/// hypervisor come from. Slot value: encoding in bits [15:0] + 1 << 16
+/// (0 = free), count in the other array.
+static ENC_KEYS: [AtomicU64; ENC_SLOTS] = [const { AtomicU64::new(0) }; ENC_SLOTS];
+static ENC_COUNTS: [AtomicU64; ENC_SLOTS] = [const { AtomicU64::new(0) }; ENC_SLOTS];
+
+/// Counts one trapped access to encoding `enc` (its 16-bit form).
+pub fn count_enc(enc: u16) {
+    let key = u64::from(enc) | 1 << 16;
+    for (k, c) in ENC_KEYS.iter().zip(&ENC_COUNTS) {
+        match k.compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => {
+                c.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Err(existing) if existing == key => {
+                c.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// The tallied encodings with their counts, largest first (at most `n`).
+pub fn top_encs(n: usize) -> alloc::vec::Vec<(u16, u64)> {
+    let mut v: alloc::vec::Vec<(u16, u64)> = ENC_KEYS
+        .iter()
+        .zip(&ENC_COUNTS)
+        .filter_map(|(k, c)| {
+            let k = k.load(Ordering::Relaxed);
+            (k != 0).then(|| (k as u16, c.load(Ordering::Relaxed)))
+        })
+        .collect();
+    v.sort_unstable_by_key(|e| core::cmp::Reverse(e.1));
+    v.truncate(n);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,8 +52,27 @@ impl Exit {
 /// Handles one exit and counts it.
 pub fn dispatch(v: &mut Vcpu, e: &Exit) {
     let ctx = v.context();
+    if v.nested.is_some() {
+        let reason = crate::nv::dispatch(v, e);
+        counters::count(v.index, ctx, reason);
+        if log::log_enabled!(log::Level::Debug) {
+            let t: u64 = counters::snapshot(v.index, ctx).iter().sum();
+            if t.is_power_of_two() && t >= 1024 {
+                log::debug!(
+                    "vcpu{} {:?}: {} exits, last {:?} esr {:#x} pc {:#x}",
+                    v.index,
+                    ctx,
+                    t,
+                    reason,
+                    e.esr.0,
+                    v.regs.pc
+                );
+            }
+        }
+        return;
+    }
     let reason = match e.kind {
-        ExitKind::Sync => sync(v, e),
+        ExitKind::Sync => sync_plain(v, e),
         ExitKind::Irq => {
             crate::irq::handle(v);
             ExitReason::Irq
@@ -74,7 +93,9 @@ pub fn dispatch(v: &mut Vcpu, e: &Exit) {
 /// bit 0 set for the WFE forms.
 const WFX_TI_WFE: u32 = 1;
 
-fn sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
+/// A synchronous exit L0 handles for its guest (a plain guest, or a
+/// nested vCPU's guest context when L1 did not ask for the trap).
+pub fn sync_plain(v: &mut Vcpu, e: &Exit) -> ExitReason {
     match e.esr.ec() {
         ec::HVC64 => {
             crate::psci::handle(v);

@@ -8,6 +8,7 @@ use el2::vgic::{ListRegs, NR_SGIS};
 
 use crate::gic::{self, PhysGic};
 use crate::vcpu::Vcpu;
+use crate::vm::Vm;
 
 /// Physical SGI L0 uses to tell another CPU it has virtual SGIs pending.
 const KICK_SGI: u32 = 0;
@@ -92,11 +93,128 @@ pub fn reset_cpu_interface(gic: &PhysGic) {
     aarch64_cpu::registers::ICH_VMCR_EL2.set(0);
 }
 
-/// Moves pending virtual interrupts into list registers before entry.
+/// Moves pending virtual interrupts into list registers before entry
+/// (not while a guest hypervisor's own list registers are loaded).
 pub fn flush(v: &mut Vcpu) {
+    if crate::nv::l1_lrs_loaded(v) {
+        return;
+    }
     let vm = v.vm;
     let mut lrs = HwLrs::new(&vm.gic);
     v.vgic.flush(&vm.redist[v.index], &vm.vgic, &mut lrs);
+}
+
+/// The board's timer PPIs (from the DTB: secure, phys, virt, hyp phys,
+/// hyp virt).
+pub fn timer_ppis(vm: &Vm) -> nested::timer::Ppis {
+    let t = vm.machine.timer_ppis;
+    nested::timer::Ppis {
+        el1_phys: t[1],
+        el1_virt: t[2],
+        el2_phys: t[3],
+        el2_virt: t[4],
+    }
+}
+
+/// The vINTID each physical PPI is delivered as: identity, except at
+/// virtual EL2, where the EL1 timers carry L1's EL2 timers.
+pub fn remap(vm: &Vm, at_vel2: bool) -> [u8; 32] {
+    let p = timer_ppis(vm);
+    core::array::from_fn(|i| p.l1_intid(i as u32, at_vel2) as u8)
+}
+
+/// What a nested IRQ exit found.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Events {
+    /// Something for L1 (a hardware interrupt it owns, an SGI, one of its
+    /// emulated EL2 timers).
+    pub for_l1: bool,
+    /// L1's list registers raised their maintenance interrupt.
+    pub l1_maint: bool,
+}
+
+/// Physical interrupts of an IRQ exit of a nested vCPU.
+pub fn handle_nested(v: &mut Vcpu) -> Events {
+    let vm = v.vm;
+    let l0_timer = timer_ppis(vm).el2_phys;
+    let mut ev = Events::default();
+    for _ in 0..MAX_ACKS {
+        let Some(i) = gic::ack() else { break };
+        gic::eoi(i);
+        if log::log_enabled!(log::Level::Debug) {
+            static SEEN: el2::ratelimit::RateLimit = el2::ratelimit::RateLimit::new();
+            if let Some(n) = SEEN.check() {
+                log::debug!(
+                    "vcpu{} irq {i} (seen {}) ich_hcr {:#x} misr {:#x} elrsr {:#x}",
+                    v.index,
+                    n,
+                    v.vgic.ich_hcr,
+                    rt::sysreg::read!("ICH_MISR_EL2"),
+                    rt::sysreg::read!("ICH_ELRSR_EL2")
+                );
+            }
+        }
+        if i < NR_SGIS {
+            gic::deactivate(i);
+            ev.for_l1 = true;
+        } else if i == vm.machine.gic_maint_ppi {
+            gic::deactivate(i);
+            if crate::nv::l1_lrs_loaded(v) {
+                // L1's ICH_HCR_EL2 asked for it: its maintenance interrupt.
+                v.vgic.soft_fired(vm.machine.gic_maint_ppi);
+                ev.l1_maint = true;
+            }
+        } else if i == l0_timer {
+            gic::deactivate(i);
+            if crate::nv::l1_timer_fired(v) {
+                ev.for_l1 = true;
+            }
+        } else if vm.vgic.owned.has(i) {
+            v.vgic.hw_fired(i);
+            ev.for_l1 = true;
+        } else {
+            el2::guest_warn!("unowned physical interrupt {i}: deactivated");
+            gic::deactivate(i);
+        }
+    }
+    ev
+}
+
+/// Whether L0 has an interrupt for L1 that it has not delivered: waiting,
+/// an SGI, or pending in L0's list registers.
+pub fn l1_has_pending(v: &Vcpu) -> bool {
+    let vm = v.vm;
+    if v.vgic.has_waiting() || vm.redist[v.index].sgi_waiting() {
+        return true;
+    }
+    if crate::nv::l1_lrs_loaded(v) {
+        return crate::nv::saved_pending(v);
+    }
+    let lrs = HwLrs::new(&vm.gic);
+    (0..lrs.count()).any(|k| lrs.read(k) & arch::regs::ich_lr::STATE == arch::regs::ich_lr::PENDING)
+}
+
+/// Puts L1's list registers into the hardware for its guest; L1's HW = 1
+/// list registers name L1's INTIDs, backed by the same physical interrupt
+/// when L0 gives L1 that one (its EL1 timers, passed-through SPIs), by
+/// nothing for L1's software-made ones (its EL2 timers, its maintenance
+/// interrupt).
+pub fn load_l1_lrs(v: &mut Vcpu) {
+    let vm = v.vm;
+    let virt_only = vm.vgic.virt_ppis;
+    let p = timer_ppis(vm);
+    let phys = move |i: u32| {
+        let soft = i == p.el2_phys
+            || i == p.el2_virt
+            || (i < 32 && virt_only & (1 << i) != 0 && i != p.el1_phys && i != p.el1_virt);
+        (vm.vgic.owned.has(i) && !soft).then_some(i)
+    };
+    crate::nv::load_l1_lrs(v, phys);
+}
+
+/// L1's list registers back into its page, L0's into the hardware.
+pub fn put_l1_lrs(v: &mut Vcpu) {
+    crate::nv::put_l1_lrs(v);
 }
 
 /// Handles physical interrupts after an IRQ exit: the guest's are recorded

@@ -18,8 +18,10 @@ mod irq;
 mod logger;
 mod mm;
 mod mmio;
+mod nv;
 mod percpu;
 mod psci;
+mod shadow;
 mod smp;
 mod switch;
 mod sysreg;
@@ -69,7 +71,15 @@ pub fn fail(why: Failure) -> ! {
 /// redistributor and CPU interface, the virtual interface, the EL2
 /// identity registers.
 pub fn cpu_init(vm: &vm::Vm, cpu: usize) {
-    vm.gic.init_cpu(cpu, &[vm.machine.gic_maint_ppi]);
+    let t = vm.machine.timer_ppis;
+    if vm.nested {
+        // L0's own EL2 timer (standing in for L1's while L1's guest runs),
+        // and the EL1 timers, whose enables L1 sees virtually.
+        vm.gic
+            .init_cpu(cpu, &[vm.machine.gic_maint_ppi, t[3], t[1], t[2]]);
+    } else {
+        vm.gic.init_cpu(cpu, &[vm.machine.gic_maint_ppi]);
+    }
     irq::reset_cpu_interface(&vm.gic);
     vcpu::init_cpu_el2();
 }
@@ -219,10 +229,17 @@ fn boot(dtb_addr: u64) -> Result<(&'static vm::Vm, u64, u64), BootError> {
         .map_err(BootError::NoRedistributor)?;
     gic.init_distributor();
     let traps = vcpu::guest_traps(vcpu::cpu_features(), vcpu::pmcr_n());
+    // Virtual EL2 needs FEAT_NV2 (ID_AA64MMFR2_EL1.NV `[27:24]` = 2).
+    let nv2 = (rt::sysreg::read!("ID_AA64MMFR2_EL1") >> 24) & 0xf >= 2;
+    let off = machine
+        .bootargs
+        .split_whitespace()
+        .any(|a| a == "l0.nested=off");
+    let nested = nv2 && !off;
     let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
     let boot_dtb = guests::MemRange::new(dtb_addr, size as u64);
     let (vm, entry, arg0) =
-        vm::setup(machine, gic, traps, blob, boot_dtb).map_err(BootError::Setup)?;
+        vm::setup(machine, gic, traps, nested, blob, boot_dtb).map_err(BootError::Setup)?;
     cpu_init(vm, 0);
     Ok((vm, entry, arg0))
 }

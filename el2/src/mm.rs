@@ -214,6 +214,21 @@ impl HwTlb {
     }
 }
 
+impl HwTlb {
+    /// Runs `f` (TLB maintenance) with `vmid` current.
+    pub fn under(vmid: u16, f: impl FnOnce()) {
+        HwTlb::with_vmid(vmid, f);
+    }
+
+    /// Drops the stage-1 (EL1&0 regime) translations cached under `vmid`.
+    pub fn invalidate_s1(&mut self, vmid: u16) {
+        HwTlb::with_vmid(vmid, || {
+            // SAFETY: TLB maintenance; no memory effect visible to Rust.
+            unsafe { core::arch::asm!("dsb ishst", "tlbi vmalle1is", "dsb ish", options(nostack)) }
+        });
+    }
+}
+
 impl el2::stage2::Tlb for HwTlb {
     fn invalidate_ipa(&mut self, vmid: u16, ipa: u64) {
         HwTlb::with_vmid(vmid, || {

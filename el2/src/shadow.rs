@@ -16,7 +16,14 @@ pub struct Shadow {
 
 impl ShadowTables for Shadow {
     fn map(&mut self, m: &Mapping) -> bool {
-        let r = self.s2.map(m.ipa, m.pa, m.size, S2Attrs(m.attrs), &mut PoolTables, &mut HwTlb);
+        let r = self.s2.map(
+            m.ipa,
+            m.pa,
+            m.size,
+            S2Attrs(m.attrs),
+            &mut PoolTables,
+            &mut HwTlb,
+        );
         !matches!(r, Err(MapError::NoMemory))
     }
     fn unmap(&mut self, ipa: u64, size: u64) {
@@ -40,13 +47,20 @@ impl ShadowTables for Shadow {
             // Aligned and in range by construction, so it fails only when
             // a block cannot be split for lack of memory: then everything
             // goes, which is always correct for a shadow.
-            if self.s2.unmap(lo, hi - lo, &mut PoolTables, &mut HwTlb).is_err() {
+            if self
+                .s2
+                .unmap(lo, hi - lo, &mut PoolTables, &mut HwTlb)
+                .is_err()
+            {
                 self.clear();
             }
         }
     }
     fn clear(&mut self) {
         self.s2.clear(&mut PoolTables, &mut HwTlb);
+    }
+    fn invalidate_s1(&mut self) {
+        HwTlb.invalidate_s1(self.s2.vmid());
     }
     fn vttbr(&self) -> u64 {
         self.s2.vttbr()

@@ -127,11 +127,56 @@ static ID_REGS: &[IdReg] = &[
     },
 ];
 
-/// The sanitized value of an ID register, or None if it is not in the table.
-fn id_value(enc: Enc) -> Option<u64> {
+/// What a guest hypervisor (L1 at virtual EL2) is shown instead, where it
+/// differs: EL2 (AArch64 only), VHE, FGT and HCX, which L0 virtualizes;
+/// not FEAT_NV (no recursion yet: MMFR2.NV = 0, MMFR4 = 0 with E2H0 as
+/// the hardware has it), ECV (CNTPOFF_EL2 has no effect on QEMU's virt
+/// board without EL3), hardware Access-flag/dirty updates (the shadow
+/// stage 2 does not make them in L1's tables) and FWB (its stage-2
+/// attribute format is not composed).
+static NESTED_CAPS: &[(Enc, &[Cap])] = &[
+    // ID_AA64PFR0_EL1: as above, but EL2[11:8] = 1.
+    (
+        Enc::new(3, 0, 0, 4, 0),
+        &[
+            cap(0, 1),
+            cap(4, 1),
+            cap(8, 1),
+            cap(12, 0),
+            cap(28, 0),
+            cap(40, 0),
+            cap(44, 0),
+            cap(52, 0),
+        ],
+    ),
+    // ID_AA64MMFR0_EL1: ECV[63:60] hidden, FGT shown.
+    (Enc::new(3, 0, 0, 7, 0), &[cap(60, 0)]),
+    // ID_AA64MMFR1_EL1: HAFDBS[3:0], LO[19:16], TWED[35:32] hidden; VH, HCX shown.
+    (
+        Enc::new(3, 0, 0, 7, 1),
+        &[cap(0, 0), cap(16, 0), cap(32, 0)],
+    ),
+    // ID_AA64MMFR2_EL1: NV[27:24], FWB[43:40], EVT[59:56] hidden.
+    (
+        Enc::new(3, 0, 0, 7, 2),
+        &[cap(24, 0), cap(40, 0), cap(56, 0)],
+    ),
+];
+
+/// The sanitized value of an ID register for a plain guest (`nested`
+/// false) or a guest hypervisor, or None if it is not in the table.
+fn id_value(enc: Enc, nested: bool) -> Option<u64> {
     let r = ID_REGS.iter().find(|r| r.enc == enc)?;
+    let caps = if nested {
+        NESTED_CAPS
+            .iter()
+            .find(|(e, _)| *e == enc)
+            .map_or(r.caps, |(_, c)| *c)
+    } else {
+        r.caps
+    };
     let mut v = (r.read)();
-    for c in r.caps {
+    for c in caps {
         let f = (v >> c.shift) & 0xf;
         if f > u64::from(c.max) {
             v = (v & !(0xf << c.shift)) | (u64::from(c.max) << c.shift);
@@ -161,21 +206,48 @@ fn is_group1_cpuif(e: Enc) -> bool {
     } || e == Enc::new(3, 0, 12, 12, 6) // ICC_IGRPEN1_EL1
 }
 
-/// Handles a trapped system-register access. Returns false if the PC must
-/// not advance (an exception was injected, or the instruction is to run
-/// again).
-pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
+/// The translation features of the CPU as L1 sees it, for walking its
+/// tables (shadow stage 2, AT emulation).
+pub fn l1_walk_features() -> at_emul::Features {
+    let f = |op2| id_value(Enc::new(3, 0, 0, 7, op2), true).unwrap_or(0);
+    at_emul::Features::from_id_regs(f(0), f(1), f(2))
+}
+
+/// Executes an AT instruction at EL2 on the hardware EL1&0 regime (which
+/// holds L1's own regime at virtual EL2): S1E2 of L1 is S1E1 there.
+pub fn at_native(op: at_emul::AtOp, va: u64) {
+    use at_emul::AtOp;
+    // SAFETY: address translation instructions only write PAR_EL1; `va`
+    // is not dereferenced.
+    unsafe {
+        match op {
+            AtOp::S1E1R | AtOp::S1E2R => core::arch::asm!("at s1e1r, {}", in(reg) va),
+            AtOp::S1E1W | AtOp::S1E2W => core::arch::asm!("at s1e1w, {}", in(reg) va),
+            AtOp::S1E0R => core::arch::asm!("at s1e0r, {}", in(reg) va),
+            AtOp::S1E0W => core::arch::asm!("at s1e0w, {}", in(reg) va),
+            // AT S1E1RP / S1E1WP (FEAT_PAN2) in their SYS spelling.
+            AtOp::S1E1RP => core::arch::asm!("sys #0, c7, c9, #0, {}", in(reg) va),
+            AtOp::S1E1WP => core::arch::asm!("sys #0, c7, c9, #1, {}", in(reg) va),
+            _ => {}
+        }
+    }
+    rt::sysreg::isb();
+}
+
+/// What L0 does for any guest: ID registers, SGIs, the CPU interface while
+/// a level-triggered line is checked. Some(advance the PC) when handled.
+pub fn handle_common(vcpu: &mut Vcpu, a: SysregIss) -> Option<bool> {
     let enc = a.enc;
     if a.read && is_id_space(enc) {
         // Unlisted ID registers in this space are reserved: RAZ (D24.2).
-        let v = id_value(enc).unwrap_or(0);
+        let v = id_value(enc, vcpu.nested.is_some()).unwrap_or(0);
         vcpu.set_reg(a.rt, v);
-        return true;
+        return Some(true);
     }
     if !a.read && matches!(enc, ICC_SGI1R_EL1 | ICC_ASGI1R_EL1 | ICC_SGI0R_EL1) {
         let v = vcpu.reg(a.rt);
         crate::irq::send_sgi(vcpu, v);
-        return true;
+        return Some(true);
     }
     if is_group1_cpuif(enc) && vcpu.vgic.ich_hcr & arch::regs::ich_hcr::TALL1 != 0 {
         // A level-triggered interrupt sat in a list register: withdraw it
@@ -184,14 +256,61 @@ pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
         let vm = vcpu.vm;
         let mut lrs = crate::irq::HwLrs::new(&vm.gic);
         vcpu.vgic.resample(&mut lrs);
-        return false;
+        return Some(false);
+    }
+    None
+}
+
+/// Handles a trapped system-register access. Returns false if the PC must
+/// not advance (an exception was injected, or the instruction is to run
+/// again).
+pub fn handle(vcpu: &mut Vcpu, a: SysregIss) -> bool {
+    if let Some(advance) = handle_common(vcpu, a) {
+        return advance;
     }
     el2::guest_warn!(
         "undefined sysreg {} {} at pc {:#x}: UNDEF injected",
         if a.read { "read" } else { "write" },
-        enc,
+        a.enc,
         vcpu.regs.pc
     );
     crate::inject::undef(vcpu);
     false
+}
+
+/// Executes the EL1 TLB maintenance instruction TLBI with CRm `crm`, op2
+/// `op2` (op1 = 0, CRn = 8: the VMALLE1/VAE1/ASIDE1/VAAE1/VALE1/VAALE1
+/// families and their IS/OS and range forms, Arm ARM C5.5) and operand
+/// `val`, on the EL1&0 regime of the current VMID. Returns false for an
+/// encoding that is not one.
+pub fn tlbi_el1(crm: u8, op2: u8, val: u64) -> bool {
+    macro_rules! tlbi {
+        ($($crm:literal, $op2:literal);* $(;)?) => {
+            match (crm, op2) {
+                $( ($crm, $op2) => {
+                    // SAFETY: TLB maintenance has no effect on memory Rust
+                    // can see; the operand is a VA/ASID, never dereferenced.
+                    unsafe {
+                        core::arch::asm!(
+                            "dsb ishst",
+                            concat!("sys #0, c8, c", $crm, ", #", $op2, ", {}"),
+                            "dsb ish",
+                            in(reg) val,
+                            options(nostack)
+                        )
+                    };
+                    true
+                } )*
+                _ => false,
+            }
+        };
+    }
+    tlbi! {
+        1, 0; 1, 1; 1, 2; 1, 3; 1, 5; 1, 7;
+        2, 1; 2, 3; 2, 5; 2, 7;
+        3, 0; 3, 1; 3, 2; 3, 3; 3, 5; 3, 7;
+        5, 1; 5, 3; 5, 5; 5, 7;
+        6, 1; 6, 3; 6, 5; 6, 7;
+        7, 0; 7, 1; 7, 2; 7, 3; 7, 5; 7, 7;
+    }
 }

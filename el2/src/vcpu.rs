@@ -82,8 +82,11 @@ pub fn guest_traps(feat: Features, pmcr_n: u64) -> TrapConfig {
 /// The mode of a vCPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// A plain guest at EL1 (no virtual EL2).
+    /// A plain guest at EL1 (no virtual EL2: `l0.nested=off`, or a CPU
+    /// without FEAT_NV2).
     El1,
+    /// A guest hypervisor at virtual EL2 and its guests (`crate::nv`).
+    Nested,
 }
 
 /// What the EL2 controls of this physical CPU hold (None: unknown).
@@ -120,6 +123,8 @@ pub struct Vcpu {
     pub cntvoff: u64,
     /// Its list-register bookkeeping.
     pub vgic: VgicCpu,
+    /// Its virtual EL2, when it has one.
+    pub nested: Option<alloc::boxed::Box<crate::nv::Nested>>,
     loaded: Loaded,
 }
 
@@ -130,27 +135,35 @@ impl Vcpu {
         let mut regs = GuestRegs::default();
         regs.x[0] = arg0;
         regs.pc = entry;
+        // At virtual EL2 the hardware runs EL1h: L1 sees EL2h.
         regs.pstate = PSTATE_EL1H_MASKED;
+        let mpidr = vm.machine.cpus.get(index).copied().unwrap_or(0);
+        let nested = vm.nested.then(|| crate::nv::Nested::new(mpidr));
         Vcpu {
             regs,
             index,
             vm,
-            mode: Mode::El1,
+            mode: if vm.nested { Mode::Nested } else { Mode::El1 },
             el1: El1Regs::reset(),
-            el1_live: false,
+            // A nested vCPU's EL1 registers are managed by `nv`.
+            el1_live: vm.nested,
             traps: vm.traps,
             vttbr: vm.stage2.vttbr(),
             vtcr: vm.stage2.vtcr(),
             cntvoff: 0,
             vgic: VgicCpu::new(),
+            nested,
             loaded: Loaded::default(),
         }
     }
 
     /// The context exits are counted under.
     pub fn context(&self) -> Context {
-        match self.mode {
-            Mode::El1 => Context::L1,
+        match (self.mode, &self.nested) {
+            (Mode::Nested, Some(n)) if n.ctx == nested::vel2::Ctx::Guest && n.guest_is_l2() => {
+                Context::L2
+            }
+            _ => Context::L1,
         }
     }
 
@@ -232,6 +245,9 @@ impl Vcpu {
 
     /// Runs the vCPU forever, handling its exits.
     pub fn run(&mut self) -> ! {
+        if self.nested.is_some() {
+            crate::nv::start(self);
+        }
         loop {
             crate::irq::flush(self);
             self.load();
@@ -326,4 +342,10 @@ pub fn cpu_features() -> Features {
 /// PMCR_EL0.N `[15:11]`: the number of event counters.
 pub fn pmcr_n() -> u64 {
     (rt::sysreg::read!("PMCR_EL0") >> 11) & 0x1f
+}
+
+/// VMID width L0 uses: 8 bits (VTCR_EL2.VS stays 0), plenty for the
+/// guest, its guest context and the shadow stage 2s of the cache.
+pub fn vmid_bits() -> u32 {
+    8
 }

@@ -176,6 +176,10 @@ pub struct VgicDist {
     spi_prio: [AtomicU8; NR_INTIDS],
     /// Number of vCPUs (redistributor frames that exist).
     pub ncpus: usize,
+    /// PPIs (bits 16..31) whose enable is kept virtually and never
+    /// forwarded: the timer and maintenance PPIs of a guest hypervisor,
+    /// which L0 maps onto physical interrupts differently per context.
+    pub virt_ppis: u32,
 }
 
 impl VgicDist {
@@ -186,6 +190,7 @@ impl VgicDist {
             ctlr: AtomicU32::new(0),
             spi_prio: [const { AtomicU8::new(DEFAULT_PRIO) }; NR_INTIDS],
             ncpus,
+            virt_ppis: 0,
         }
     }
     /// The guest-visible priority of SPI `i`.
@@ -201,6 +206,8 @@ impl VgicDist {
 pub struct VgicRedist {
     prio: [AtomicU8; 32],
     sgi_enable: AtomicU16,
+    /// Enables of the virtual-only PPIs ([`VgicDist::virt_ppis`]).
+    ppi_enable: AtomicU32,
     sgi_pending: AtomicU16,
     waker: AtomicU32,
 }
@@ -211,6 +218,7 @@ impl VgicRedist {
         VgicRedist {
             prio: [const { AtomicU8::new(DEFAULT_PRIO) }; 32],
             sgi_enable: AtomicU16::new(0),
+            ppi_enable: AtomicU32::new(0),
             sgi_pending: AtomicU16::new(0),
             waker: AtomicU32::new(gicr::WAKER_PROCESSOR_SLEEP),
         }
@@ -223,6 +231,14 @@ impl VgicRedist {
     /// The guest-visible priority of SGI/PPI `i` (< 32).
     pub fn prio(&self, i: u32) -> u8 {
         self.prio[(i % 32) as usize].load(Ordering::Relaxed)
+    }
+    /// Whether an SGI sent to this vCPU and enabled waits for it.
+    pub fn sgi_waiting(&self) -> bool {
+        self.sgi_pending.load(Ordering::Acquire) & self.sgi_enable.load(Ordering::Acquire) != 0
+    }
+    /// Whether the guest enabled a virtual-only PPI `i`.
+    pub fn ppi_enabled(&self, i: u32) -> bool {
+        self.ppi_enable.load(Ordering::Acquire) & (1 << (i % 32)) != 0
     }
 }
 
@@ -353,8 +369,10 @@ pub fn redist_access(d: &VgicDist, cpus: &[VgicRedist], hw: &impl GicHw, a: &Acc
     let Some(r) = cpus.get(frame).filter(|_| frame < d.ncpus) else {
         return 0;
     };
-    // PPIs the guest owns, in this frame's SGI/PPI space.
-    let ppi_mask = d.owned.word(0) & 0xffff_0000;
+    // PPIs the guest owns, in this frame's SGI/PPI space, that reach the
+    // hardware (virtual-only ones are kept here).
+    let ppi_mask = d.owned.word(0) & 0xffff_0000 & !d.virt_ppis;
+    let virt = d.virt_ppis;
     match o {
         gicr::TYPER if !a.write => {
             let v = hw.redist_read64(frame, gicr::TYPER) & !gicr::TYPER_PLPIS_DIRECTLPI;
@@ -397,10 +415,13 @@ pub fn redist_access(d: &VgicDist, cpus: &[VgicRedist], hw: &impl GicHw, a: &Acc
                     let set = so == gicd::ISENABLER;
                     if a.write {
                         let sg = (a.val & 0xffff) as u16;
+                        let vp = a.val as u32 & virt;
                         if set {
                             r.sgi_enable.fetch_or(sg, Ordering::AcqRel);
+                            r.ppi_enable.fetch_or(vp, Ordering::AcqRel);
                         } else {
                             r.sgi_enable.fetch_and(!sg, Ordering::AcqRel);
+                            r.ppi_enable.fetch_and(!vp, Ordering::AcqRel);
                         }
                         if ppi_mask != 0 {
                             hw.redist_write32(frame, o, a.val as u32 & ppi_mask);
@@ -412,7 +433,9 @@ pub fn redist_access(d: &VgicDist, cpus: &[VgicRedist], hw: &impl GicHw, a: &Acc
                         } else {
                             0
                         };
-                        u64::from(r.sgi_enable.load(Ordering::Relaxed)) | u64::from(ppis)
+                        u64::from(r.sgi_enable.load(Ordering::Relaxed))
+                            | u64::from(ppis)
+                            | u64::from(r.ppi_enable.load(Ordering::Relaxed) & virt)
                     }
                 }
                 gicd::ISPENDR | gicd::ICPENDR | gicd::ISACTIVER | gicd::ICACTIVER
@@ -506,6 +529,13 @@ pub trait ListRegs {
 #[derive(Debug)]
 pub struct VgicCpu {
     waiting: [u32; NR_INTIDS / 32],
+    /// Virtual PPIs (bits) raised by L0 itself with no physical interrupt
+    /// behind them (a guest hypervisor's emulated EL2 timers, its
+    /// maintenance interrupt), delivered with HW = 0.
+    soft: u32,
+    /// The vINTID under which each physical PPI reaches the guest (a guest
+    /// hypervisor's EL2 timers run on the EL1 timers at virtual EL2).
+    pub ppi_remap: [u8; 32],
     /// A level-triggered SPI was put into an LR and the guest has not
     /// touched its CPU interface since: its line must be checked before the
     /// guest acknowledges it (see [`VgicCpu::resample`]).
@@ -523,10 +553,39 @@ impl Default for VgicCpu {
 impl VgicCpu {
     /// Nothing waiting.
     pub const fn new() -> Self {
+        let mut ppi_remap = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            ppi_remap[i] = i as u8;
+            i += 1;
+        }
         VgicCpu {
             waiting: [0; NR_INTIDS / 32],
+            soft: 0,
+            ppi_remap,
             level_check: false,
             ich_hcr: ich_hcr::EN,
+        }
+    }
+
+    /// Raises virtual PPI `v` (no physical interrupt behind it).
+    pub fn soft_fired(&mut self, v: u32) {
+        if v < 32 {
+            self.soft |= 1 << v;
+        }
+    }
+
+    /// Whether anything waits to be delivered (hardware or software).
+    pub fn has_waiting(&self) -> bool {
+        self.soft != 0 || self.waiting() != 0
+    }
+
+    /// The vINTID physical INTID `i` is delivered as.
+    fn vintid(&self, i: u32) -> u32 {
+        if i < 32 {
+            u32::from(self.ppi_remap[i as usize])
+        } else {
+            i
         }
     }
 
@@ -552,10 +611,20 @@ impl VgicCpu {
     pub fn flush(&mut self, redist: &VgicRedist, dist: &VgicDist, lrs: &mut impl ListRegs) -> u64 {
         let mut elrsr = lrs.elrsr();
         let n = lrs.count();
-        let free = |elrsr: &mut u64| -> Option<usize> {
-            let k = (0..n).find(|&k| *elrsr & (1 << k) != 0)?;
-            *elrsr &= !(1 << k);
-            Some(k)
+        // Set when something deliverable found no free list register.
+        let mut starved = false;
+        let mut free = |elrsr: &mut u64| -> Option<usize> {
+            let k = (0..n).find(|&k| *elrsr & (1 << k) != 0);
+            match k {
+                Some(k) => {
+                    *elrsr &= !(1 << k);
+                    Some(k)
+                }
+                None => {
+                    starved = true;
+                    None
+                }
+            }
         };
         // SGIs: pending and enabled. One already pending in an LR is the
         // same (edge) interrupt; one still active there waits for the LR to
@@ -585,18 +654,47 @@ impl VgicCpu {
         if taken != 0 {
             redist.sgi_pending.fetch_and(!taken, Ordering::AcqRel);
         }
-        // Hardware interrupts.
+        // Software virtual PPIs (HW = 0), while enabled.
+        for v in 0..32u32 {
+            if self.soft & (1 << v) == 0 {
+                continue;
+            }
+            if dist.virt_ppis & (1 << v) != 0 && !redist.ppi_enabled(v) {
+                continue;
+            }
+            let in_lr = (0..n).any(|k| {
+                let l = lrs.read(k);
+                l & ich_lr::STATE != 0 && l & ich_lr::VINTID == u64::from(v)
+            });
+            if in_lr {
+                // Already there (pending or active): a level that is still
+                // asserted is the same interrupt.
+                self.soft &= !(1 << v);
+                continue;
+            }
+            let Some(k) = free(&mut elrsr) else { break };
+            let prio = u64::from(redist.prio(v)) << ich_lr::PRIORITY_SHIFT;
+            lrs.write(k, ich_lr::PENDING | ich_lr::GROUP1 | prio | u64::from(v));
+            self.soft &= !(1 << v);
+        }
+        // Hardware interrupts (a virtual-only PPI the guest disabled waits).
         'words: for w in 0..self.waiting.len() {
-            while self.waiting[w] != 0 {
-                let b = self.waiting[w].trailing_zeros();
+            let mut skip = 0u32;
+            while self.waiting[w] & !skip != 0 {
+                let b = (self.waiting[w] & !skip).trailing_zeros();
                 let i = w as u32 * 32 + b;
+                let v = self.vintid(i);
+                if v < 32 && dist.virt_ppis & (1 << v) != 0 && !redist.ppi_enabled(v) {
+                    skip |= 1 << b;
+                    continue;
+                }
                 let Some(k) = free(&mut elrsr) else {
                     break 'words;
                 };
-                let prio = if i < SPI_BASE {
-                    redist.prio(i)
+                let prio = if v < SPI_BASE {
+                    redist.prio(v)
                 } else {
-                    dist.spi_prio(i)
+                    dist.spi_prio(v)
                 };
                 let prio = u64::from(prio) << ich_lr::PRIORITY_SHIFT;
                 lrs.write(
@@ -606,7 +704,7 @@ impl VgicCpu {
                         | ich_lr::GROUP1
                         | prio
                         | (u64::from(i) << ich_lr::PINTID_SHIFT)
-                        | u64::from(i),
+                        | u64::from(v),
                 );
                 if i >= SPI_BASE && lrs.phys_level(i) {
                     self.level_check = true;
@@ -614,8 +712,10 @@ impl VgicCpu {
                 self.waiting[w] &= !(1 << b);
             }
         }
-        let more = self.waiting() != 0
-            || redist.sgi_pending.load(Ordering::Acquire) & enabled & !taken != 0;
+        // A maintenance interrupt (underflow) is asked for only while
+        // something deliverable waits for a list register: a disabled
+        // interrupt must not keep it firing.
+        let more = starved || redist.sgi_pending.load(Ordering::Acquire) & enabled & !taken != 0;
         self.ich_hcr = ich_hcr::EN
             | if more { ich_hcr::UIE } else { 0 }
             | if self.level_check { ich_hcr::TALL1 } else { 0 };

@@ -54,7 +54,14 @@ pub struct Vm {
     pub power: [AtomicU8; MAX_CPUS],
     pub boot_args: [Mutex<Option<(u64, u64)>>; MAX_CPUS],
     pub ncpus: usize,
+    /// The guest starts at virtual EL2 (FEAT_NV2 present, `l0.nested` not off).
+    pub nested: bool,
+    /// Shadow stage 2s of the guest hypervisor's guests (shared by vCPUs).
+    pub shadow: Mutex<nested::shadow_s2::ShadowCache<crate::shadow::Alloc>>,
 }
+
+/// Shadow stage 2s kept at most (each with a VMID and its tables).
+pub const SHADOW_CAPACITY: usize = 16;
 
 static VM: Once<Vm> = Once::new();
 
@@ -99,6 +106,13 @@ impl Vm {
             }
         }
         log::info!("exits all: {}", counters::format_row(&all));
+        if self.nested {
+            let mut line = alloc::string::String::from("sysreg exits at virtual EL2 by encoding:");
+            for (e, c) in counters::top_encs(8) {
+                line.push_str(&alloc::format!(" {}={c}", arch::esr::Enc(e)));
+            }
+            log::info!("{line}");
+        }
         let (used, total) = mm::heap_stats();
         log::info!(
             "mem: heap {used} of {total} bytes in use, stage-2 tables {} pages",
@@ -205,6 +219,7 @@ pub fn setup(
     machine: Machine,
     gic: PhysGic,
     traps: TrapConfig,
+    nested: bool,
     host_dtb: &[u8],
     boot_dtb: MemRange,
 ) -> Result<(&'static Vm, u64, u64), SetupError> {
@@ -274,6 +289,8 @@ pub fn setup(
         }),
         allow: ALLOW,
         keep: &keep,
+        // A guest at (virtual) EL2 calls its firmware with SMC.
+        psci_method: if nested { "smc" } else { "hvc" },
     };
     let dtb: Vec<u8> = guests::dtb::build(&cfg).map_err(SetupError::Dtb)?;
     if dtb.len() as u64 > GUEST_DTB_MAX {
@@ -310,16 +327,26 @@ pub fn setup(
         )
         .map_err(SetupError::Stage2)?;
     }
-    let vgic = VgicDist::new(ncpus);
+    let mut vgic = VgicDist::new(ncpus);
     for &i in &pt.irqs {
         vgic.owned.set(i);
     }
-    // The guest's EL1 virtual and physical timers.
+    // The guest's EL1 virtual and physical timers; a guest hypervisor also
+    // gets its EL2 timers and maintenance interrupt, all of them virtual
+    // PPIs whose enables L0 keeps (it maps them per context).
     vgic.owned.set(machine.timer_ppis[1]);
     vgic.owned.set(machine.timer_ppis[2]);
+    if nested {
+        let t = machine.timer_ppis;
+        for i in [t[1], t[2], t[3], t[4], machine.gic_maint_ppi] {
+            vgic.owned.set(i);
+            vgic.virt_ppis |= 1 << (i % 32);
+        }
+    }
     log::info!(
-        "guest: {} vCPUs, {}-bit IPA, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
+        "guest: {} vCPUs at {}, {}-bit IPA, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
         ncpus,
+        if nested { "virtual EL2" } else { "EL1" },
         s2.ipa_bits(),
         ram.base,
         ram.base + ram.size,
@@ -331,8 +358,17 @@ pub fn setup(
         )),
         pt.regions.len()
     );
-    // Nothing of VMID 1 may be cached from before (firmware, a previous run).
+    // Nothing of VMID 1 (or 2, L1's guest under L0's stage 2) may be cached
+    // from before (firmware, a previous run).
     el2::stage2::Tlb::invalidate_vmid(&mut tlb, VMID);
+    el2::stage2::Tlb::invalidate_vmid(&mut tlb, crate::nv::VMID_L1_GUEST);
+    // Shadows take the VMIDs after those two.
+    let mut vmids = el2::vmid::VmidAllocator::new(crate::vcpu::vmid_bits());
+    while vmids.alloc().is_some_and(|v| v < crate::nv::VMID_L1_GUEST) {}
+    let shadow = nested::shadow_s2::ShadowCache::new(
+        crate::shadow::Alloc { parange, vmids },
+        SHADOW_CAPACITY,
+    );
     let vm = VM.call_once(|| Vm {
         machine,
         ram,
@@ -344,6 +380,8 @@ pub fn setup(
         power: [const { AtomicU8::new(VcpuPower::Off as u8) }; MAX_CPUS],
         boot_args: [const { Mutex::new(None) }; MAX_CPUS],
         ncpus,
+        nested,
+        shadow: Mutex::new(shadow),
     });
     vm.power[0].store(VcpuPower::On as u8, Ordering::Release);
     Ok((vm, place.load, dtb_range.base))

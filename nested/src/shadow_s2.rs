@@ -227,6 +227,9 @@ pub trait ShadowTables {
     fn unmap(&mut self, ipa: u64, size: u64);
     /// Removes everything, with TLB maintenance for the VMID.
     fn clear(&mut self);
+    /// Drops the cached stage-1 translations of the guest running on it
+    /// (its hardware VMID), the tables staying.
+    fn invalidate_s1(&mut self);
     /// The VTTBR_EL2 value to run L2 with (root and hardware VMID).
     fn vttbr(&self) -> u64;
 }
@@ -283,6 +286,11 @@ pub struct ShadowCache<A: ShadowAlloc> {
     /// What it did so far.
     pub stats: Stats,
 }
+
+// SAFETY: the intrusive list only points into boxes owned by the same
+// cache, so the cache moves between threads as one unit; every access goes
+// through `&mut self` (the VM wraps it in a lock).
+unsafe impl<A: ShadowAlloc + Send> Send for ShadowCache<A> where A::Tables: Send {}
 
 impl<A: ShadowAlloc> ShadowCache<A> {
     /// A cache of at most `capacity` shadows made by `alloc`.
@@ -419,6 +427,23 @@ impl<A: ShadowAlloc> ShadowCache<A> {
         self.stats.invalidations += 1;
         for n in self.map.values_mut().filter(|n| n.key.vmid == vmid) {
             n.tables.clear();
+        }
+    }
+
+    /// TLBI *E1 from L1 for its guest: the stage-1 entries under every
+    /// shadow of L1's VMID `vmid`.
+    pub fn invalidate_vmid_s1(&mut self, vmid: u16) {
+        self.stats.invalidations += 1;
+        for n in self.map.values_mut().filter(|n| n.key.vmid == vmid) {
+            n.tables.invalidate_s1();
+        }
+    }
+
+    /// Calls `f` with the VTTBR_EL2 of every shadow of L1's VMID `vmid`
+    /// (to replay an L1 TLBI under their hardware VMIDs).
+    pub fn for_each_of(&self, vmid: u16, mut f: impl FnMut(u64)) {
+        for n in self.map.values().filter(|n| n.key.vmid == vmid) {
+            f(n.tables.vttbr());
         }
     }
 

@@ -14,7 +14,7 @@ f=$BUILD/escape-probe
 hostile() { # LOG QEMU_ARGS...
   local log=$1; shift
   rm -f "$f" "$f.system"
-  qemu_run "$log" 30 -m 512M -smp 2 -kernel "$IMG/el2.bin" \
+  qemu_run "$log" 30 -m 512M -smp 2 -kernel "$IMG/el2.bin" -append l0.nested=off \
     -device guest-loader,addr=$TEST_L2_ADDR,kernel="$IMG/test-l2.bin",bootargs="hostile $f" "$@"
 }
 log=$LOGS/l0-no-host-escape-control.log

@@ -14,7 +14,7 @@
 //! | `/aliases`                        | only aliases naming a node that is passed      |
 //! | `memory` nodes                    | replaced by one `memory@<base>` per guest RAM range |
 //! | `/cpus`                           | its cell counts and the first N `cpu` nodes (lowest `reg`): `device_type`, `reg`, `compatible`, `phandle`, `enable-method = "psci"`; no `cpu-map` |
-//! | `psci`                            | replaced: `compatible = "arm,psci-1.0", "arm,psci-0.2"`, `method = "hvc"` |
+//! | `psci`                            | replaced: `compatible = "arm,psci-1.0", "arm,psci-0.2"`, `method` = [`GuestDtbConfig::psci_method`] |
 //! | `arm,armv8-timer`                 | as is                                          |
 //! | `arm,gic-v3`                      | as is without its children (no ITS)            |
 //! | `arm,pl011`                       | as is if [`Allow::uart`]                       |
@@ -96,6 +96,9 @@ pub struct GuestDtbConfig<'a> {
     /// itself, such as its own console UART: never passed, whatever `allow`
     /// says.
     pub keep: &'a [u64],
+    /// The PSCI conduit the guest is told to use: "hvc" for a guest at EL1,
+    /// "smc" for one at (virtual) EL2, where HVC would be its own call.
+    pub psci_method: &'a str,
 }
 
 /// What the guest gets of the board besides RAM, GIC and timer: the MMIO
@@ -873,7 +876,7 @@ pub fn build(cfg: &GuestDtbConfig) -> Result<Vec<u8>, DtbError> {
         fdt.property("compatible", b"arm,psci-1.0\0arm,psci-0.2\0"),
         "/psci",
     )?;
-    w(fdt.property_string("method", "hvc"), "/psci")?;
+    w(fdt.property_string("method", cfg.psci_method), "/psci")?;
     w(fdt.end_node(h), "/psci")?;
 
     for &i in &root_kids {

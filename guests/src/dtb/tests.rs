@@ -29,6 +29,7 @@ fn cfg(host: &[u8]) -> GuestDtbConfig<'_> {
         initrd: None,
         allow: Allow::ALL,
         keep: &[],
+        psci_method: "hvc",
     }
 }
 
