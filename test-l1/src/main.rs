@@ -11,6 +11,7 @@ mod at_diff;
 mod el1;
 mod exc;
 mod fgt_diff;
+mod nested;
 
 rt::entry!(main);
 
@@ -54,6 +55,7 @@ extern "C" fn main(dtb: u64) -> ! {
         "hello" | "" => 0,
         "at-diff" => at_diff::run(args),
         "fgt-diff" => fgt_diff::run(args),
+        "nested" => nested::run(args, dtb),
         other => {
             rt::println!("test-l1: unknown test '{other}'");
             2
