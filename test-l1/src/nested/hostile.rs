@@ -134,18 +134,22 @@ fn s2_oa_past_ps(s: &mut Suite) -> Verdict {
     )
 }
 
-/// A stage-2 page inside PS (40 bits) but at no memory (0x80_0000_0000):
+/// A physical address with nothing behind it on QEMU virt (64 GiB: past
+/// RAM, below the high GIC/PCIe regions at 256 GiB and up).
+const NO_MEMORY: u64 = 0x10_0000_0000;
+
+/// A stage-2 page inside PS (40 bits) but at no memory ([`NO_MEMORY`]):
 /// the access itself gets an external abort, which L2 takes at its own
 /// EL1 (HCR_EL2.TEA = 0): its report (HVC #0x10) carries ESR_EL1.
 fn s2_oa_no_memory(s: &mut Suite) -> Verdict {
     let mut vm = s.vm();
     let ipa = 0x9000_0000;
     vm.s2
-        .map(&mut s.s2pool, ipa, 0x80_0000_0000, 4096, S2Attr::RW);
+        .map(&mut s.s2pool, ipa, NO_MEMORY, 4096, S2Attr::RW);
     let f = watched(&mut vm, prog::load(), &[0, ipa], PSTATE_EL1H);
     let own = f.esr == 0x5a00_0010;
     verdict!(
-        !f.watchdog,
+        !f.watchdog && own,
         "[cost-only] first exit esr={:#x}{}{:#x}",
         f.esr,
         if own { " L2 esr_el1=" } else { " x0=" },

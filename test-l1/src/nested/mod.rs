@@ -4,7 +4,8 @@
 //! both ways.
 //!
 //! Args: `nested [e2h=0|e2h=1] [cases=A,B*,...]` (default e2h=1; a name
-//! ending in `*` matches a prefix), and `nested hostile [e2h=...]` for the
+//! ending in `*` matches a prefix; `+` separates names too, for QEMU
+//! command lines where a comma needs doubling), and `nested hostile [e2h=...]` for the
 //! cases only meaningful under L0 ([`hostile`]).
 //!
 //! Output, one line per case: `nested-case NAME: PASS|FAIL|SKIP detail`,
@@ -193,7 +194,7 @@ fn read_dtb(dtb: u64) -> Dtb {
 
 fn wanted(filter: Option<&str>, name: &str) -> bool {
     let Some(f) = filter else { return true };
-    f.split(',').any(|p| match p.strip_suffix('*') {
+    f.split([',', '+']).any(|p| match p.strip_suffix('*') {
         Some(pre) => name.starts_with(pre),
         None => p == name,
     })
