@@ -144,8 +144,7 @@ const NO_MEMORY: u64 = 0x10_0000_0000;
 fn s2_oa_no_memory(s: &mut Suite) -> Verdict {
     let mut vm = s.vm();
     let ipa = 0x9000_0000;
-    vm.s2
-        .map(&mut s.s2pool, ipa, NO_MEMORY, 4096, S2Attr::RW);
+    vm.s2.map(&mut s.s2pool, ipa, NO_MEMORY, 4096, S2Attr::RW);
     let f = watched(&mut vm, prog::load(), &[0, ipa], PSTATE_EL1H);
     let own = f.esr == 0x5a00_0010;
     verdict!(

@@ -76,6 +76,7 @@ pub mod el2 {
     pair!(/** CNTHP_TVAL_EL2. */ cnthp_tval, set_cnthp_tval, "S3_3_C14_C2_0", "S3_4_C14_C2_0");
     pair!(/** CNTHV_CTL_EL2 (CNTV_CTL_EL0 with E2H). */ cnthv_ctl, set_cnthv_ctl, "S3_3_C14_C3_1", "S3_4_C14_C3_1");
     pair!(/** CNTHV_CVAL_EL2. */ cnthv_cval, set_cnthv_cval, "S3_3_C14_C3_2", "S3_4_C14_C3_2");
+    pair!(/** CNTHV_TVAL_EL2. */ cnthv_tval, set_cnthv_tval, "S3_3_C14_C3_0", "S3_4_C14_C3_0");
     pair!(/** CONTEXTIDR_EL2 (CONTEXTIDR_EL1 with E2H). */ contextidr, set_contextidr, "S3_0_C13_C0_1", "S3_4_C13_C0_1");
     pair!(/** AMAIR_EL2. */ amair, set_amair, "S3_0_C10_C3_0", "S3_4_C10_C3_0");
     one!(/** HCR_EL2. */ hcr, set_hcr, "S3_4_C1_C1_0");

@@ -580,7 +580,14 @@ pub enum End {
     Stopped(u64),
     /// The exit budget ran out (L2 looping, or a case bug).
     Budget,
+    /// No end within [`WATCHDOG_S`] seconds.
+    Watchdog,
 }
+
+/// Longest an L2 run may take before the watchdog (the EL2 virtual timer,
+/// CNTHV, armed by [`Vm::run`]) ends it: a broken L0 (or L1) may leave L2
+/// looping without exits, e.g. in a fault on its own vector table.
+pub const WATCHDOG_S: u64 = 5;
 
 static NEXT_VM: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
@@ -693,12 +700,19 @@ impl Vm {
         }
         c.ctx.pc = pc;
         c.ctx.pstate = pstate;
+        let dog = c.irqs[super::gic::intid::HVTIMER as usize];
+        hw::el2::set_cnthv_tval(WATCHDOG_S * hw::cntfrq());
+        hw::el2::set_cnthv_ctl(1);
+        rt::sysreg::isb();
         let mut exits = 0;
         let end = loop {
             let k = world::enter();
             exits += 1;
             if k == kind::IRQ {
                 super::gic::handle_irqs(k);
+                if cpu().irqs[super::gic::intid::HVTIMER as usize] != dog {
+                    break End::Watchdog;
+                }
             }
             let c = cpu();
             let mut x = Exit { ctx: &mut c.ctx };
@@ -709,6 +723,8 @@ impl Vm {
                 break End::Budget;
             }
         };
+        hw::el2::set_cnthv_ctl(0);
+        rt::sysreg::isb();
         self.el1 = El1::save();
         self.loaded_el1 = self.el1;
         end
