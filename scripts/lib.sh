@@ -119,6 +119,17 @@ expect_not() {
   return $bad
 }
 
+# image_load_addr FILE: where an arm64 Image asks to be loaded (RAM base
+# 0x40000000 + the header's text_offset, the 64-bit little-endian word at
+# offset 8), e.g. for -device guest-loader,addr=... (test-l1's link address
+# lives in its build.rs only).
+image_load_addr() {
+  local off
+  [ -f "$1" ] || return 1
+  off=$(od -An -t u8 -j 8 -N 8 "$1" | tr -d ' ') || return 1
+  printf '0x%x\n' $((0x40000000 + off))
+}
+
 # guest_loader ADDR FILE [BOOTARGS]: QEMU args placing FILE as the guest kernel.
 guest_loader_kernel() {
   local addr=$1 file=$2 args=${3:-}

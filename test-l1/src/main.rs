@@ -12,6 +12,7 @@ mod el1;
 mod exc;
 mod fgt_diff;
 mod fgt_matrix;
+mod nested;
 
 rt::entry!(main);
 
@@ -56,6 +57,7 @@ extern "C" fn main(dtb: u64) -> ! {
         "at-diff" => at_diff::run(args),
         "fgt-diff" => fgt_diff::run(args),
         "fgt-matrix" => fgt_matrix::run(args),
+        "nested" => nested::run(args, dtb),
         other => {
             rt::println!("test-l1: unknown test '{other}'");
             2
