@@ -49,12 +49,40 @@ impl Exit {
     }
 }
 
+/// How many exits are still to be logged one by one (`l0.trace=N`): a
+/// debugging aid, off by default.
+pub static TRACE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
 /// Handles one exit and counts it.
 pub fn dispatch(v: &mut Vcpu, e: &Exit) {
     let ctx = v.context();
+    if TRACE.load(core::sync::atomic::Ordering::Relaxed) > 0
+        && TRACE.fetch_sub(1, core::sync::atomic::Ordering::Relaxed) > 0
+    {
+        log::info!(
+            "trace vcpu{} {:?}: {:?} esr {:#x} far {:#x} pc {:#x} pstate {:#x}",
+            v.index,
+            ctx,
+            e.kind,
+            e.esr.0,
+            e.far,
+            v.regs.pc,
+            v.regs.pstate
+        );
+    }
     if v.nested.is_some() {
         let reason = crate::nv::dispatch(v, e);
         counters::count(v.index, ctx, reason);
+        if TRACE.load(core::sync::atomic::Ordering::Relaxed) > 0 {
+            log::info!(
+                "trace   -> {:?} pc {:#x} pstate {:#x} elr1 {:#x} esr1 {:#x}",
+                v.context(),
+                v.regs.pc,
+                v.regs.pstate,
+                rt::sysreg::read!("ELR_EL1"),
+                rt::sysreg::read!("ESR_EL1"),
+            );
+        }
         if log::log_enabled!(log::Level::Debug) {
             let t: u64 = counters::snapshot(v.index, ctx).iter().sum();
             if t.is_power_of_two() && t >= 1024 {

@@ -213,6 +213,14 @@ fn boot(dtb_addr: u64) -> Result<(&'static vm::Vm, u64, u64), BootError> {
     let blob: alloc::vec::Vec<u8> = checked.blob.into_owned();
     let machine = dt::Machine::parse(&blob).map_err(BootError::Dt)?;
     logger::init(machine.bootargs.split_whitespace().any(|a| a == "l0.debug"));
+    if let Some(n) = machine
+        .bootargs
+        .split_whitespace()
+        .find_map(|a| a.strip_prefix("l0.trace="))
+        .and_then(|n| n.parse().ok())
+    {
+        exits::TRACE.store(n, core::sync::atomic::Ordering::Relaxed);
+    }
     percpu::set_cpus(&machine.cpus);
     banner(&machine);
     if machine.l0_uart.is_none() {
@@ -235,7 +243,17 @@ fn boot(dtb_addr: u64) -> Result<(&'static vm::Vm, u64, u64), BootError> {
         .bootargs
         .split_whitespace()
         .any(|a| a == "l0.nested=off");
-    let nested = nv2 && !off;
+    // L1's EL2 is VHE-only unless asked otherwise (`nested::vel2::E2hMode`).
+    let mode = if machine
+        .bootargs
+        .split_whitespace()
+        .any(|a| a == "l0.vel2=nvhe")
+    {
+        nested::vel2::E2hMode::Nvhe
+    } else {
+        nested::vel2::E2hMode::Vhe
+    };
+    let nested = (nv2 && !off).then_some(mode);
     let blob: &'static [u8] = alloc::boxed::Box::leak(blob.into_boxed_slice());
     let boot_dtb = guests::MemRange::new(dtb_addr, size as u64);
     let (vm, entry, arg0) =

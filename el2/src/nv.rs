@@ -114,12 +114,16 @@ pub struct Nested {
     gic: Option<SavedGic>,
     /// L0's own EL2 timer stands in for L1's EL2 timers (guest context).
     timer_armed: bool,
+    /// L1's HCR_EL2.E2H, fixed.
+    pub mode: vel2::E2hMode,
 }
 
 impl Nested {
-    /// A vCPU that starts at virtual EL2 (MPIDR `mpidr`).
-    pub fn new(mpidr: u64) -> Box<Nested> {
+    /// A vCPU that starts at virtual EL2 (MPIDR `mpidr`) in `mode`.
+    pub fn new(mpidr: u64, mode: vel2::E2hMode) -> Box<Nested> {
         let mut page = Box::new(VncrPage::default());
+        // HCR_EL2 out of reset: 0 but for a RES1 E2H.
+        page.set(off::HCR, mode.fix_hcr(0));
         let midr: u64 = rt::sysreg::read!("MIDR_EL1");
         page.set(off::VPIDR, midr);
         page.set(off::VMPIDR, mpidr);
@@ -127,17 +131,18 @@ impl Nested {
         Box::new(Nested {
             ctx: Ctx::Vel2,
             page,
-            el2: El2State::new(false),
+            el2: El2State::new(mode.e2h()),
             l1: TrapConfig::default(),
             shadow: None,
             gic: None,
             timer_armed: false,
+            mode,
         })
     }
 
-    /// L1's HCR_EL2 from its page.
+    /// L1's HCR_EL2 from its page (E2H at the mode's value).
     pub fn l1_hcr(&self) -> u64 {
-        self.page.get(off::HCR)
+        self.mode.fix_hcr(self.page.get(off::HCR))
     }
 
     /// Whether the guest context is one of L1's VMs (its stage 2 on).
@@ -180,7 +185,14 @@ pub fn start(v: &mut Vcpu) {
 
 /// Handles one exit of a nested vCPU; returns how it is counted.
 pub fn dispatch(v: &mut Vcpu, e: &Exit) -> ExitReason {
-    match (nv(v).ctx, e.kind) {
+    let n = nv(v);
+    if n.ctx == Ctx::Vel2 {
+        // What L1 reads back of HCR_EL2 (from its page) is what the
+        // hardware would give: E2H fixed.
+        let h = n.l1_hcr();
+        n.page.set(off::HCR, h);
+    }
+    match (n.ctx, e.kind) {
         (_, ExitKind::Irq) => irq(v),
         (Ctx::Vel2, ExitKind::Sync) => vel2_sync(v, e),
         (Ctx::Guest, ExitKind::Sync) => guest_sync(v, e),
@@ -305,13 +317,8 @@ fn fix_injected_class(v: &mut Vcpu, class: u8) {
 
 /// L1's trapped ERET.
 fn eret(v: &mut Vcpu) {
-    let mut hw = El1Hw;
+    let hw = El1Hw;
     let l1_hcr = nv(v).l1_hcr();
-    let n = nv(v);
-    // An E2H change in the page (Linux's EL2 finalisation) shows here.
-    if n.el2.set_e2h(&mut hw, l1_hcr & hcr::E2H != 0) {
-        enter_vel2_controls(v);
-    }
     let n = nv(v);
     let (sp, elr) = (n.el2.get(&hw, Reg::Spsr), n.el2.get(&hw, Reg::Elr));
     match vel2::eret(sp, elr, v.regs.pstate, l1_hcr) {
@@ -639,7 +646,9 @@ fn stage2_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
         vm.stage2
             .translate(ipa, &crate::mm::PoolTables)
             .map(|l| L0Leaf {
-                pa: l.pa & !((1u64 << (39 - 9 * l.level as u32)) - 1),
+                // The PA of `ipa` itself: `fill` aligns it to the size it
+                // installs.
+                pa: l.pa,
                 attrs: l.attrs.0,
                 size: 1u64 << (39 - 9 * l.level as u32),
             })

@@ -8,6 +8,7 @@
 //! (field layouts from Arm ARM D24.2, "AArch64 identification registers").
 
 use arch::esr::{Enc, SysregIss};
+use nested::vel2::E2hMode;
 
 use crate::vcpu::Vcpu;
 
@@ -129,8 +130,8 @@ static ID_REGS: &[IdReg] = &[
 
 /// What a guest hypervisor (L1 at virtual EL2) is shown instead, where it
 /// differs: EL2 (AArch64 only), VHE, FGT and HCX, which L0 virtualizes;
-/// not FEAT_NV (no recursion yet: MMFR2.NV = 0, MMFR4 = 0 with E2H0 as
-/// the hardware has it), ECV (CNTPOFF_EL2 has no effect on QEMU's virt
+/// not FEAT_NV (no recursion yet: MMFR2.NV = 0, MMFR4.NV_frac = 0; E2H0
+/// and VH by [`E2hMode`], see [`id_value`]), ECV (CNTPOFF_EL2 has no effect on QEMU's virt
 /// board without EL3), hardware Access-flag/dirty updates (the shadow
 /// stage 2 does not make them in L1's tables) and FWB (its stage-2
 /// attribute format is not composed).
@@ -163,9 +164,15 @@ static NESTED_CAPS: &[(Enc, &[Cap])] = &[
     ),
 ];
 
-/// The sanitized value of an ID register for a plain guest (`nested`
-/// false) or a guest hypervisor, or None if it is not in the table.
-fn id_value(enc: Enc, nested: bool) -> Option<u64> {
+/// ID_AA64MMFR1_EL1 and ID_AA64MMFR4_EL1.
+const MMFR1: Enc = Enc::new(3, 0, 0, 7, 1);
+const MMFR4: Enc = Enc::new(3, 0, 0, 7, 4);
+
+/// The sanitized value of an ID register for a plain guest (`vel2`
+/// None) or a guest hypervisor with that EL2, or None if it is not in the
+/// table.
+fn id_value(enc: Enc, vel2: Option<E2hMode>) -> Option<u64> {
+    let nested = vel2.is_some();
     let r = ID_REGS.iter().find(|r| r.enc == enc)?;
     let caps = if nested {
         NESTED_CAPS
@@ -181,6 +188,12 @@ fn id_value(enc: Enc, nested: bool) -> Option<u64> {
         if f > u64::from(c.max) {
             v = (v & !(0xf << c.shift)) | (u64::from(c.max) << c.shift);
         }
+    }
+    match (vel2, enc) {
+        // VH[11:8] = 0: no VHE, E2H RES0.
+        (Some(E2hMode::Nvhe), MMFR1) => v &= !(0xf << 8),
+        (Some(m), MMFR4) => v = (v & !(0xf << 24)) | m.mmfr4_e2h0() << 24,
+        _ => {}
     }
     log::debug!("guest reads {} = {v:#x}", r.name);
     Some(v)
@@ -209,7 +222,7 @@ fn is_group1_cpuif(e: Enc) -> bool {
 /// The translation features of the CPU as L1 sees it, for walking its
 /// tables (shadow stage 2, AT emulation).
 pub fn l1_walk_features() -> at_emul::Features {
-    let f = |op2| id_value(Enc::new(3, 0, 0, 7, op2), true).unwrap_or(0);
+    let f = |op2| id_value(Enc::new(3, 0, 0, 7, op2), Some(E2hMode::Vhe)).unwrap_or(0);
     at_emul::Features::from_id_regs(f(0), f(1), f(2))
 }
 
@@ -240,7 +253,8 @@ pub fn handle_common(vcpu: &mut Vcpu, a: SysregIss) -> Option<bool> {
     let enc = a.enc;
     if a.read && is_id_space(enc) {
         // Unlisted ID registers in this space are reserved: RAZ (D24.2).
-        let v = id_value(enc, vcpu.nested.is_some()).unwrap_or(0);
+        let mode = vcpu.nested.as_ref().map(|n| n.mode);
+        let v = id_value(enc, mode).unwrap_or(0);
         vcpu.set_reg(a.rt, v);
         return Some(true);
     }

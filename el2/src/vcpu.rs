@@ -138,7 +138,9 @@ impl Vcpu {
         // At virtual EL2 the hardware runs EL1h: L1 sees EL2h.
         regs.pstate = PSTATE_EL1H_MASKED;
         let mpidr = vm.machine.cpus.get(index).copied().unwrap_or(0);
-        let nested = vm.nested.then(|| crate::nv::Nested::new(mpidr));
+        let nested = vm
+            .nested
+            .then(|| crate::nv::Nested::new(mpidr, vm.e2h_mode));
         Vcpu {
             regs,
             index,

@@ -56,6 +56,8 @@ pub struct Vm {
     pub ncpus: usize,
     /// The guest starts at virtual EL2 (FEAT_NV2 present, `l0.nested` not off).
     pub nested: bool,
+    /// The EL2 a guest hypervisor gets (VHE-only unless `l0.vel2=nvhe`).
+    pub e2h_mode: nested::vel2::E2hMode,
     /// Shadow stage 2s of the guest hypervisor's guests (shared by vCPUs).
     pub shadow: Mutex<nested::shadow_s2::ShadowCache<crate::shadow::Alloc>>,
 }
@@ -219,7 +221,7 @@ pub fn setup(
     machine: Machine,
     gic: PhysGic,
     traps: TrapConfig,
-    nested: bool,
+    vel2: Option<nested::vel2::E2hMode>,
     host_dtb: &[u8],
     boot_dtb: MemRange,
 ) -> Result<(&'static Vm, u64, u64), SetupError> {
@@ -290,7 +292,7 @@ pub fn setup(
         allow: ALLOW,
         keep: &keep,
         // A guest at (virtual) EL2 calls its firmware with SMC.
-        psci_method: if nested { "smc" } else { "hvc" },
+        psci_method: if vel2.is_some() { "smc" } else { "hvc" },
     };
     let dtb: Vec<u8> = guests::dtb::build(&cfg).map_err(SetupError::Dtb)?;
     if dtb.len() as u64 > GUEST_DTB_MAX {
@@ -336,7 +338,7 @@ pub fn setup(
     // PPIs whose enables L0 keeps (it maps them per context).
     vgic.owned.set(machine.timer_ppis[1]);
     vgic.owned.set(machine.timer_ppis[2]);
-    if nested {
+    if vel2.is_some() {
         let t = machine.timer_ppis;
         for i in [t[1], t[2], t[3], t[4], machine.gic_maint_ppi] {
             vgic.owned.set(i);
@@ -346,7 +348,11 @@ pub fn setup(
     log::info!(
         "guest: {} vCPUs at {}, {}-bit IPA, RAM {:#x}..{:#x}, kernel at {:#x}{}, {} devices passed through",
         ncpus,
-        if nested { "virtual EL2" } else { "EL1" },
+        match vel2 {
+            Some(nested::vel2::E2hMode::Vhe) => "virtual EL2 (VHE)",
+            Some(nested::vel2::E2hMode::Nvhe) => "virtual EL2 (nVHE)",
+            None => "EL1",
+        },
         s2.ipa_bits(),
         ram.base,
         ram.base + ram.size,
@@ -380,7 +386,8 @@ pub fn setup(
         power: [const { AtomicU8::new(VcpuPower::Off as u8) }; MAX_CPUS],
         boot_args: [const { Mutex::new(None) }; MAX_CPUS],
         ncpus,
-        nested,
+        nested: vel2.is_some(),
+        e2h_mode: vel2.unwrap_or(nested::vel2::E2hMode::Vhe),
         shadow: Mutex::new(shadow),
     });
     vm.power[0].store(VcpuPower::On as u8, Ordering::Release);

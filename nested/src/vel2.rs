@@ -20,6 +20,47 @@
 use arch::esr::Enc;
 use arch::regs::{hcr, spsr};
 
+/// The EL2 L0 offers L1: HCR_EL2.E2H is fixed, because under FEAT_NV2 a
+/// write of HCR_EL2 goes to the VNCR page and never traps, so L0 would
+/// learn of an E2H change only at the next trap, while L1 already expects
+/// the new register layout (an `MSR VBAR_EL1` right after the change would
+/// reach the wrong register). Arm ARM D24.2 ID_AA64MMFR4_EL1.E2H0 and
+/// ID_AA64MMFR1_EL1.VH say which of the two L1 gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum E2hMode {
+    /// A VHE-only EL2: E2H is RES1 (ID_AA64MMFR4_EL1.E2H0 = 0b1110, "not
+    /// implemented, NV1 RES0"); the hardware runs virtual EL2 without NV1.
+    Vhe,
+    /// An nVHE-only EL2: no FEAT_VHE (ID_AA64MMFR1_EL1.VH = 0), so E2H is
+    /// RES0; the hardware runs virtual EL2 with NV1.
+    Nvhe,
+}
+
+impl E2hMode {
+    /// HCR_EL2.E2H in this mode.
+    pub const fn e2h(self) -> bool {
+        matches!(self, E2hMode::Vhe)
+    }
+
+    /// L1's HCR_EL2 as the hardware would read it: E2H at its fixed value
+    /// whatever L1 wrote.
+    pub const fn fix_hcr(self, hcr_el2: u64) -> u64 {
+        match self {
+            E2hMode::Vhe => hcr_el2 | hcr::E2H,
+            E2hMode::Nvhe => hcr_el2 & !hcr::E2H,
+        }
+    }
+
+    /// The field ID_AA64MMFR4_EL1.E2H0 `[27:24]` in this mode (0 = E2H can
+    /// be 0; with VH hidden that leaves only 0).
+    pub const fn mmfr4_e2h0(self) -> u64 {
+        match self {
+            E2hMode::Vhe => 0b1110,
+            E2hMode::Nvhe => 0,
+        }
+    }
+}
+
 /// Where a nested vCPU is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ctx {

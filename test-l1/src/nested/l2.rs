@@ -701,7 +701,9 @@ impl Vm {
         c.ctx.pc = pc;
         c.ctx.pstate = pstate;
         let dog = c.irqs[super::gic::intid::HVTIMER as usize];
-        hw::el2::set_cnthv_tval(WATCHDOG_S * hw::cntfrq());
+        // CVAL, not TVAL: TVAL is a signed 32-bit count, which at QEMU's
+        // 1 GHz counter is about 2 s (CNTHV compares with the physical count).
+        hw::el2::set_cnthv_cval(hw::cntpct() + WATCHDOG_S * hw::cntfrq());
         hw::el2::set_cnthv_ctl(1);
         rt::sysreg::isb();
         let mut exits = 0;
