@@ -6,7 +6,8 @@
 #   with -device guest-loader at test-l1's link address, bootargs "nested ...".
 # Prints the nested-case/nested-cost/nested-suite lines and the log path;
 # exits 0 when the suite reports no FAIL and test-l1 ended with rc=0.
-# Env: TIMEOUT (s, default 120; 300 with hostile), SMP (default 2).
+# Env: TIMEOUT (s, default 120; 300 with hostile), SMP (default 2),
+# L0_ARGS (L0's bootargs; default l0.vel2=nvhe with e2h=0, else none).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
@@ -33,7 +34,9 @@ if [ "$side" = bare ]; then
   SHOW=$show qemu_run "$log" "$timeout" -m 512M -smp "${SMP:-2}" -kernel "$img" -append "$boot"
 else
   addr=$(image_load_addr "$img") || { echo "[nested-suite] cannot read $img"; exit 1; }
-  SHOW=$show qemu_run "$log" "$timeout" -m 512M -smp "${SMP:-2}" -kernel "$IMG/el2.bin" \
+  l0args=""
+  [[ " ${args[*]:-} " == *" e2h=0 "* ]] && l0args="l0.vel2=nvhe"
+  SHOW=$show qemu_run "$log" "$timeout" -m 512M -smp "${SMP:-2}" -kernel "$IMG/el2.bin" -append "${L0_ARGS:-$l0args}" \
     -device guest-loader,addr="$addr",kernel="$img",bootargs="${boot//,/,,}"
 fi
 rc=$?

@@ -180,6 +180,12 @@ impl PhysGic {
         self.dist_read32(gicd::ISPENDR + u64::from(i / 32) * 4) & (1 << (i % 32)) != 0
     }
 
+    /// Whether PPI `i` is pending at CPU `cpu`'s redistributor (for the
+    /// level-triggered timers: whether the line is asserted, GICR_ISPENDR0).
+    pub fn ppi_pending(&self, cpu: usize, i: u32) -> bool {
+        self.redist_read32(cpu, gicr::SGI_BASE + gicd::ISPENDR) & (1 << (i % 32)) != 0
+    }
+
     /// Whether SPI `i` is level-sensitive (GICD_ICFGR: 0b00 level, 0b10 edge).
     pub fn spi_level(&self, i: u32) -> bool {
         let w = self.dist_read32(gicd::ICFGR + u64::from(i / 16) * 4);

@@ -3,7 +3,7 @@
 //! guest's SGIs. The bookkeeping itself is `el2::vgic`.
 
 use aarch64_cpu::registers::{Readable, Writeable, ICH_VTR_EL2};
-use arch::regs::ich_vtr;
+use arch::regs::{ich_lr, ich_vtr};
 use el2::vgic::{ListRegs, NR_SGIS};
 
 use crate::gic::{self, PhysGic};
@@ -74,7 +74,11 @@ impl ListRegs for HwLrs<'_> {
         rt::sysreg::read!("ICH_ELRSR_EL2")
     }
     fn phys_pending(&self, i: u32) -> bool {
-        self.gic.spi_pending(i)
+        if i < 32 {
+            self.gic.ppi_pending(crate::percpu::cpu_index(), i)
+        } else {
+            self.gic.spi_pending(i)
+        }
     }
     fn phys_level(&self, i: u32) -> bool {
         self.gic.spi_level(i)
@@ -121,6 +125,42 @@ pub fn timer_ppis(vm: &Vm) -> nested::timer::Ppis {
 pub fn remap(vm: &Vm, at_vel2: bool) -> [u8; 32] {
     let p = timer_ppis(vm);
     core::array::from_fn(|i| p.l1_intid(i as u32, at_vel2) as u8)
+}
+
+/// A nested vCPU switches context (virtual EL2 <-> L1's guest): the
+/// hardware EL1 timers change owner (L1's EL2 timers at virtual EL2, the
+/// guest's EL1 timers otherwise), so an interrupt one of them raised in
+/// the old context is no longer the hardware's to track. Each such one,
+/// waiting or in one of L0's list registers with HW = 1, becomes a
+/// software interrupt under the vINTID it had, and the physical interrupt
+/// is deactivated so that the timer can signal again for its new owner.
+/// Called while L0's list registers are in the hardware, before the
+/// remap changes.
+pub fn timers_change_owner(v: &mut Vcpu) {
+    let vm = v.vm;
+    let p = timer_ppis(vm);
+    for pi in [p.el1_phys, p.el1_virt] {
+        if v.vgic.take_waiting(pi) {
+            let vi = v.vgic.vintid(pi);
+            v.vgic.soft_fired(vi);
+            gic::deactivate(pi);
+        }
+    }
+    let mut lrs = HwLrs::new(&vm.gic);
+    for k in 0..lrs.count() {
+        let l = lrs.read(k);
+        let pintid = ((l >> ich_lr::PINTID_SHIFT) & ich_lr::PINTID) as u32;
+        if l & ich_lr::HW != 0
+            && l & ich_lr::STATE != 0
+            && (pintid == p.el1_phys || pintid == p.el1_virt)
+        {
+            lrs.write(
+                k,
+                l & !(ich_lr::HW | (ich_lr::PINTID << ich_lr::PINTID_SHIFT)),
+            );
+            gic::deactivate(pintid);
+        }
+    }
 }
 
 /// What a nested IRQ exit found.

@@ -434,10 +434,16 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
         v.regs.pstate = e.pstate;
         return;
     }
+    crate::irq::timers_change_owner(v);
     let n = nv(v);
     n.el2.save(&hw);
     load_guest(&n.page);
-    rt::sysreg::write!("CNTKCTL_EL1", n.el2.raw(Reg::GuestCntkctl));
+    // The guest's CNTKCTL_EL1: an nVHE L1 wrote it into the hardware
+    // itself (CNTKCTL_EL1 has no VNCR slot); for a VHE L1 the hardware
+    // held its CNTHCTL_EL2 and the guest's is L0's copy (CNTKCTL_EL12).
+    if n.el2.e2h {
+        rt::sysreg::write!("CNTKCTL_EL1", n.el2.raw(Reg::GuestCntkctl));
+    }
     let merged = nested::traps::guest_config(&vm.traps, &n.l1);
     // Stage 2: the shadow of L1's, or L0's own under the guest VMID.
     let vttbr_l1 = n.page.get(off::VTTBR);
@@ -486,6 +492,7 @@ pub fn to_vel2(v: &mut Vcpu, kind: Kind, esr: Esr, far: u64, hpfar: Option<u64>)
     let cpu = v.index;
     disarm_l1_timers(v);
     crate::irq::put_l1_lrs(v);
+    crate::irq::timers_change_owner(v);
     let n = nv(v);
     save_guest(&mut n.page);
     let k: u64 = rt::sysreg::read!("CNTKCTL_EL1");
@@ -621,7 +628,11 @@ fn stage2_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
     };
     let is_exec = e.esr.ec() == ec::IABT_LOW;
     let da = e.esr.data_abort();
-    let access = if is_exec {
+    // A stage-1 table walk of L2's reads its table (not the access that
+    // started it): hardware Access-flag updates are not offered to L1.
+    let access = if da.s1ptw {
+        WalkAccess::Read
+    } else if is_exec {
         WalkAccess::Exec
     } else if da.write {
         WalkAccess::Write
@@ -745,6 +756,10 @@ pub fn put_l1_lrs(v: &mut Vcpu) -> [Option<u32>; 16] {
         *h = lrs.read(k);
     }
     let vmcr: u64 = rt::sysreg::read!("ICH_VMCR_EL2");
+    let apr: [u64; 2] = [
+        rt::sysreg::read!("ICH_AP0R0_EL2"),
+        rt::sysreg::read!("ICH_AP1R0_EL2"),
+    ];
     let hcr_now: u64 = rt::sysreg::read!("ICH_HCR_EL2");
     let n = nv(v);
     for (slot, i) in out.iter_mut().zip(nested::vgic::sync(
@@ -753,6 +768,7 @@ pub fn put_l1_lrs(v: &mut Vcpu) -> [Option<u32>; 16] {
         nlr,
         &hw[..nlr],
         vmcr,
+        apr,
         hcr_now,
     )) {
         *slot = Some(i);

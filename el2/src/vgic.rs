@@ -580,8 +580,19 @@ impl VgicCpu {
         self.soft != 0 || self.waiting() != 0
     }
 
+    /// Takes hardware interrupt `i` out of the waiting set; whether it was
+    /// there.
+    pub fn take_waiting(&mut self, i: u32) -> bool {
+        let Some(w) = self.waiting.get_mut((i / 32) as usize) else {
+            return false;
+        };
+        let was = *w & (1 << (i % 32)) != 0;
+        *w &= !(1 << (i % 32));
+        was
+    }
+
     /// The vINTID physical INTID `i` is delivered as.
-    fn vintid(&self, i: u32) -> u32 {
+    pub fn vintid(&self, i: u32) -> u32 {
         if i < 32 {
             u32::from(self.ppi_remap[i as usize])
         } else {
@@ -686,6 +697,26 @@ impl VgicCpu {
                 let v = self.vintid(i);
                 if v < 32 && dist.virt_ppis & (1 << v) != 0 && !redist.ppi_enabled(v) {
                     skip |= 1 << b;
+                    continue;
+                }
+                // One list register per vINTID (IHI 0069, 4.4.6): a second
+                // source of the same vINTID (a guest hypervisor's EL2 timer
+                // raised by L0 and then by the hardware timer holding it)
+                // waits until the first is done.
+                let held = (0..n).any(|k| {
+                    let l = lrs.read(k);
+                    l & ich_lr::STATE != 0 && l & ich_lr::VINTID == u64::from(v)
+                });
+                if held {
+                    skip |= 1 << b;
+                    continue;
+                }
+                // A PPI (the timers, level-triggered) that waited may have
+                // dropped meanwhile: then it is over (deactivated, dropped),
+                // as its line is what the guest would have seen.
+                if (NR_SGIS..SPI_BASE).contains(&i) && !lrs.phys_pending(i) {
+                    lrs.phys_deactivate(i);
+                    self.waiting[w] &= !(1 << b);
                     continue;
                 }
                 let Some(k) = free(&mut elrsr) else {

@@ -159,8 +159,10 @@ pub fn load(
 }
 
 /// After the guest ran: the hardware list-register states `hw` back into
-/// L1's page (the other fields stay as L1 wrote them), ICH_VMCR_EL2 and
-/// ICH_HCR_EL2.EOIcount likewise. Returns the L1 INTIDs of HW = 1 list
+/// L1's page (the other fields stay as L1 wrote them), ICH_VMCR_EL2, the
+/// active priorities `apr` (ICH_AP0R0/AP1R0_EL2: a guest's acknowledge
+/// sets a bit there that its EOI needs later) and ICH_HCR_EL2.EOIcount
+/// likewise. Returns the L1 INTIDs of HW = 1 list
 /// registers without a physical interrupt that the guest deactivated.
 pub fn sync(
     page: &mut VncrPage,
@@ -168,6 +170,7 @@ pub fn sync(
     nr: usize,
     hw: &[u64],
     vmcr: u64,
+    apr: [u64; 2],
     hw_hcr: u64,
 ) -> impl Iterator<Item = u32> {
     let mut done = [None; MAX_LRS];
@@ -181,6 +184,8 @@ pub fn sync(
         }
     }
     page.set(off::ICH_VMCR, vmcr);
+    page.set(off::ICH_AP0R0, apr[0]);
+    page.set(off::ICH_AP1R0, apr[1]);
     let eoi_mask = 0x1f << EOICOUNT_SHIFT;
     let h = page.get(off::ICH_HCR);
     page.set(off::ICH_HCR, (h & !eoi_mask) | (hw_hcr & eoi_mask));
@@ -259,7 +264,16 @@ mod tests {
         // The guest took 5 (active), deactivated 50, left 27 pending.
         let mut page = p.clone();
         let hw = [l.lrs[0], 0, ich_lr::ACTIVE | ich_lr::GROUP1 | 5, 0];
-        let done: Vec<u32> = sync(&mut page, &l, 4, &hw, VMCR_VENG1 | 0x80, 2 << 27).collect();
+        let done: Vec<u32> = sync(
+            &mut page,
+            &l,
+            4,
+            &hw,
+            VMCR_VENG1 | 0x80,
+            [0, 1 << 15],
+            2 << 27,
+        )
+        .collect();
         assert_eq!(done, [99]);
         assert_eq!(page.get(off::ICH_LR0 + 16) & ich_lr::STATE, ich_lr::ACTIVE);
         assert_eq!(page.get(off::ICH_LR0 + 8) & ich_lr::STATE, 0);
@@ -269,6 +283,11 @@ mod tests {
             "L1's fields stay"
         );
         assert_eq!(page.get(off::ICH_VMCR), VMCR_VENG1 | 0x80);
+        assert_eq!(
+            page.get(off::ICH_AP1R0),
+            1 << 15,
+            "the active priority of 5 stays"
+        );
         assert_eq!(page.get(off::ICH_HCR) >> 27, 2);
     }
 }

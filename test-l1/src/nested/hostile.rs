@@ -197,10 +197,30 @@ fn eret_el0(s: &mut Suite) -> Verdict {
 }
 
 /// VNCR_EL2 (FEAT_NV2): L1 writes it and reads it back (BADDR bits
-/// [52:12] as written). Under L0 the register is what L0 exposes.
+/// [52:12] as written). Under L0 the register is what L0 exposes: without
+/// FEAT_NV2 shown, the write is UNDEFINED on a plain EL2, but at a virtual
+/// EL2 built on FEAT_NV2 it lands in L1's VNCR page (slot 0xB0: the
+/// hardware turns the access into a store, which no L0 can refuse, and
+/// which L0 never reads). Either way L2 must still run.
 fn vncr_write(s: &mut Suite) -> Verdict {
     if !s.feat.nv2 {
-        return skip!("[platform] no FEAT_NV2");
+        let want = 0x0000_0000_4a5a_6000;
+        let c = super::world::catch(|| hw::el2::set_vncr(want));
+        let undef = c.is_some_and(|c| c.esr >> 26 == 0);
+        let stored = c.is_none() && hw::el2::vncr() == want;
+        let mut vm = s.vm();
+        let (_, esr, _) = vm.run_simple(prog::done(), &[]);
+        return verdict!(
+            (undef || stored) && esr == 0x5a00_0000,
+            "[platform] no FEAT_NV2: write {}, L2 runs after",
+            if undef {
+                "UNDEFINED"
+            } else if stored {
+                "kept in the VNCR page"
+            } else {
+                "BAD"
+            }
+        );
     }
     let old = hw::el2::vncr();
     let want = 0x0000_0000_4a5a_6000;

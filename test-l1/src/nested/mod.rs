@@ -332,8 +332,11 @@ pub fn setup_el2(index: usize) {
     if hw::vhe() {
         // CPACR layout: FPEN, ZEN, SMEN = 0b11 (no trap).
         hw::el2::set_cptr((3 << 20) | (3 << 16) | (3 << 24));
-        // EL1PCTEN, EL1PTEN (E2H layout).
-        hw::el2::set_cnthctl((1 << 10) | (1 << 11));
+        // EL1PCTEN, EL1PTEN (E2H layout), through the CNTHCTL_EL2
+        // encoding: at virtual EL2 (FEAT_NV2, NV1 = 0) the CNTKCTL_EL1
+        // alias reaches the hardware CNTKCTL_EL1, which has no such bits,
+        // so no L0 can keep them (docs/nested.md, "NV2 limits").
+        rt::sysreg::write!("S3_4_C14_C1_0", (1u64 << 10) | (1 << 11));
     } else {
         // RES1 bits [13:12] and [9:0] minus TZ (bit 8); TSM (bit 12) is 0
         // with SME.
