@@ -15,7 +15,7 @@ use super::gic::intid;
 use super::l2::{prog, Step, Vm, CODE, DATA, PSTATE_EL1H};
 use super::mem::{self, S2Attr};
 use super::world::cpu;
-use super::{hw, skip, verdict, Case, Suite, Verdict};
+use super::{hw, verdict, Case, Suite, Verdict};
 
 pub const CASES: &[Case] = &[
     ("hostile-vttbr-outside-ram", vttbr_outside_ram),
