@@ -11,6 +11,8 @@
 #   --l1-initrd FILE     the user's own L1 initrd (it must print the stage lines
 #                        of guests/initramfs/kvm-in-kvm-l1/init)
 #   --l1-append ARGS     L1's kernel command line (replaces the default)
+#   --l0-append ARGS     L0's command line (default: none; l0.vel2=nvhe for
+#                        kvm-in-kvm-nvhe), e.g. l0.debug or l0.trace=N
 #   --smp N              L1's vCPUs (default 2)
 #   --mem SIZE           the board's RAM (default 2G; under L0, L0 keeps 64 MiB)
 #   --l2-smp LIST        L2 runs by vCPU count (default 1,2)
@@ -35,6 +37,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$ROOT/scripts/lib.sh"
 
 scenario=kvm-in-kvm bare=0 verbose=0 l1_kernel="" l1_initrd="" l1_append="" smp=2 mem=2G
+l0_append=${KIK_L0_APPEND:-} l0_append_set=0
 l2smp=1,2 mode=boot bench_iters="" timeout_s=900 serial=${KIK_SERIAL:-single} name=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
     --l1-kernel) l1_kernel=${2:?--l1-kernel FILE}; shift ;;
     --l1-initrd) l1_initrd=${2:?--l1-initrd FILE}; shift ;;
     --l1-append) l1_append=${2:?--l1-append ARGS}; shift ;;
+    --l0-append) l0_append=${2?--l0-append ARGS}; l0_append_set=1; shift ;;
     --smp) smp=${2:?--smp N}; shift ;;
     --mem) mem=${2:?--mem SIZE}; shift ;;
     --l2-smp) l2smp=${2:?--l2-smp LIST}; shift ;;
@@ -138,7 +142,9 @@ else
   [ $kend -le $((iaddr)) ] || die "L1 kernel ($kaddr..$(printf %#x $kend)) runs into the initrd at $iaddr"
   [ $iend -le $ram_end ] || die "L1 initrd ($iaddr..$(printf %#x $iend)) ends past RAM ($(printf %#x $ram_end)): give --mem more or KIK_INITRD_ADDR lower"
   # guest-loader options are comma-separated: a comma in bootargs is doubled.
-  load=(-kernel "$IMG/el2.bin"
+  # An nVHE L1 hypervisor needs L0's nVHE-only virtual EL2.
+  [ "$scenario" = kvm-in-kvm-nvhe ] && [ $l0_append_set = 0 ] && l0_append="l0.vel2=nvhe${l0_append:+ $l0_append}"
+  load=(-kernel "$IMG/el2.bin" -append "$l0_append"
     -device "guest-loader,addr=$kaddr,kernel=$l1_kernel,bootargs=${l1_append//,/,,}"
     -device "guest-loader,addr=$iaddr,initrd=$l1_initrd")
 fi

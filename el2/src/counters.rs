@@ -101,48 +101,71 @@ pub fn format_row(row: &Row) -> alloc::string::String {
     s
 }
 
-/// How many trapped system-register encodings are tallied one by one.
-const ENC_SLOTS: usize = 32;
+/// How many distinct keys a [`Tally`] counts one by one.
+const TALLY_SLOTS: usize = 32;
 
-/// Trapped MSR/MRS/SYS exits by encoding (the first [`ENC_SLOTS`]
-/// encodings seen, all vCPUs): where the sysreg exits of a guest
-/// hypervisor come from. Slot value: encoding in bits [15:0] + 1 << 16
-/// (0 = free), count in the other array.
-static ENC_KEYS: [AtomicU64; ENC_SLOTS] = [const { AtomicU64::new(0) }; ENC_SLOTS];
-static ENC_COUNTS: [AtomicU64; ENC_SLOTS] = [const { AtomicU64::new(0) }; ENC_SLOTS];
+/// Counts per key (a sysreg encoding, an INTID) for the first
+/// [`TALLY_SLOTS`] keys seen, all vCPUs, lock-free: where the exits of a
+/// reason come from. Slot value: key + 1 << 32 (0 = free).
+pub struct Tally {
+    keys: [AtomicU64; TALLY_SLOTS],
+    counts: [AtomicU64; TALLY_SLOTS],
+}
 
-/// Counts one trapped access to encoding `enc` (its 16-bit form).
-pub fn count_enc(enc: u16) {
-    let key = u64::from(enc) | 1 << 16;
-    for (k, c) in ENC_KEYS.iter().zip(&ENC_COUNTS) {
-        match k.compare_exchange(0, key, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => {
-                c.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            Err(existing) if existing == key => {
-                c.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            Err(_) => {}
+impl Tally {
+    /// Empty.
+    pub const fn new() -> Self {
+        Tally {
+            keys: [const { AtomicU64::new(0) }; TALLY_SLOTS],
+            counts: [const { AtomicU64::new(0) }; TALLY_SLOTS],
         }
+    }
+
+    /// Counts one occurrence of `key` (dropped when all slots are taken).
+    pub fn count(&self, key: u32) {
+        let k = u64::from(key) | 1 << 32;
+        for (slot, c) in self.keys.iter().zip(&self.counts) {
+            match slot.compare_exchange(0, k, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    c.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(existing) if existing == k => {
+                    c.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// The keys with their counts, largest first (at most `n`).
+    pub fn top(&self, n: usize) -> alloc::vec::Vec<(u32, u64)> {
+        let mut v: alloc::vec::Vec<(u32, u64)> = self
+            .keys
+            .iter()
+            .zip(&self.counts)
+            .filter_map(|(k, c)| {
+                let k = k.load(Ordering::Relaxed);
+                (k != 0).then(|| (k as u32, c.load(Ordering::Relaxed)))
+            })
+            .collect();
+        v.sort_unstable_by_key(|e| core::cmp::Reverse(e.1));
+        v.truncate(n);
+        v
     }
 }
 
-/// The tallied encodings with their counts, largest first (at most `n`).
-pub fn top_encs(n: usize) -> alloc::vec::Vec<(u16, u64)> {
-    let mut v: alloc::vec::Vec<(u16, u64)> = ENC_KEYS
-        .iter()
-        .zip(&ENC_COUNTS)
-        .filter_map(|(k, c)| {
-            let k = k.load(Ordering::Relaxed);
-            (k != 0).then(|| (k as u16, c.load(Ordering::Relaxed)))
-        })
-        .collect();
-    v.sort_unstable_by_key(|e| core::cmp::Reverse(e.1));
-    v.truncate(n);
-    v
+impl Default for Tally {
+    fn default() -> Self {
+        Self::new()
+    }
 }
+
+/// Trapped MSR/MRS/SYS exits by encoding, per context (index: [`Context`]).
+pub static SYSREG_BY_ENC: [Tally; NR_CONTEXTS] = [const { Tally::new() }; NR_CONTEXTS];
+/// Physical interrupts taken by L0 while a guest ran, by INTID, per context.
+pub static IRQ_BY_INTID: [Tally; NR_CONTEXTS] = [const { Tally::new() }; NR_CONTEXTS];
 
 #[cfg(test)]
 mod tests {
@@ -157,5 +180,21 @@ mod tests {
         assert_eq!(snapshot(5, Context::L1)[ExitReason::Hvc as usize], 1);
         assert_eq!(format_row(&snapshot(5, Context::L2)), "total=2 eret=2");
         assert_eq!(REASON_NAMES[ExitReason::Other as usize], "other");
+    }
+
+    #[test]
+    fn tally_orders_by_count_and_drops_past_its_slots() {
+        let t = Tally::new();
+        for k in 0..40u32 {
+            for _ in 0..=k % 3 {
+                t.count(k);
+            }
+        }
+        let top = t.top(3);
+        assert_eq!(top.len(), 3);
+        assert!(top
+            .iter()
+            .all(|&(k, c)| c == 3 && k % 3 == 2 && k < TALLY_SLOTS as u32));
+        assert_eq!(t.top(100).len(), TALLY_SLOTS);
     }
 }

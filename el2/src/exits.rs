@@ -56,6 +56,11 @@ pub static TRACE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32:
 /// Handles one exit and counts it.
 pub fn dispatch(v: &mut Vcpu, e: &Exit) {
     let ctx = v.context();
+    if e.kind == ExitKind::Sync && e.esr.ec() == ec::SYSREG {
+        if let Some(a) = e.esr.sysreg_iss() {
+            counters::SYSREG_BY_ENC[ctx as usize].count(u32::from(a.enc.0));
+        }
+    }
     if TRACE.load(core::sync::atomic::Ordering::Relaxed) > 0
         && TRACE.fetch_sub(1, core::sync::atomic::Ordering::Relaxed) > 0
     {

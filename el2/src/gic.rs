@@ -186,6 +186,18 @@ impl PhysGic {
         self.redist_read32(cpu, gicr::SGI_BASE + gicd::ISPENDR) & (1 << (i % 32)) != 0
     }
 
+    /// Whether PPI `i` is active at CPU `cpu`'s redistributor
+    /// (GICR_ISACTIVER0).
+    pub fn ppi_active(&self, cpu: usize, i: u32) -> bool {
+        self.redist_read32(cpu, gicr::SGI_BASE + gicd::ISACTIVER) & (1 << (i % 32)) != 0
+    }
+
+    /// Makes PPI `i` active at CPU `cpu`'s redistributor (GICR_ISACTIVER0):
+    /// a context's interrupt that is still being handled comes back with it.
+    pub fn ppi_set_active(&self, cpu: usize, i: u32) {
+        self.redist_write32(cpu, gicr::SGI_BASE + gicd::ISACTIVER, 1 << (i % 32));
+    }
+
     /// Whether SPI `i` is level-sensitive (GICD_ICFGR: 0b00 level, 0b10 edge).
     pub fn spi_level(&self, i: u32) -> bool {
         let w = self.dist_read32(gicd::ICFGR + u64::from(i / 16) * 4);

@@ -73,6 +73,9 @@ impl ListRegs for HwLrs<'_> {
     fn elrsr(&self) -> u64 {
         rt::sysreg::read!("ICH_ELRSR_EL2")
     }
+    fn eisr(&self) -> u64 {
+        rt::sysreg::read!("ICH_EISR_EL2")
+    }
     fn phys_pending(&self, i: u32) -> bool {
         if i < 32 {
             self.gic.ppi_pending(crate::percpu::cpu_index(), i)
@@ -127,26 +130,28 @@ pub fn remap(vm: &Vm, at_vel2: bool) -> [u8; 32] {
     core::array::from_fn(|i| p.l1_intid(i as u32, at_vel2) as u8)
 }
 
-/// A nested vCPU switches context (virtual EL2 <-> L1's guest): the
-/// hardware EL1 timers change owner (L1's EL2 timers at virtual EL2, the
-/// guest's EL1 timers otherwise), so an interrupt one of them raised in
-/// the old context is no longer the hardware's to track. Each such one,
-/// waiting or in one of L0's list registers with HW = 1, becomes a
-/// software interrupt under the vINTID it had, and the physical interrupt
-/// is deactivated so that the timer can signal again for its new owner.
-/// Called while L0's list registers are in the hardware, before the
-/// remap changes.
-pub fn timers_change_owner(v: &mut Vcpu) {
+/// The hardware EL1 timers change owner at each world switch of a nested
+/// vCPU: at virtual EL2 they hold L1's EL2 timers, in the guest context
+/// the guest's EL1 timers. Their physical interrupts (level PPIs, active
+/// from L0's acknowledge until someone deactivates them) are part of the
+/// context (as in Arm's guidance for timer virtualization, IHI 0069
+/// 4.4.x): switching out, whatever the old owner raised is delivered to L1
+/// in software under the vINTID it had, and the physical active state is
+/// put aside; switching in, the new owner's is put back. L1 (KVM) forwards
+/// its guest's timer to it with an HW = 1 list register naming the
+/// physical timer PPI and expects that PPI to stay active until the guest
+/// completes it: the guest context's active state ([`Nested::timer_active`])
+/// keeps it so, and the guest's completion (L1's LR going invalid) clears
+/// L0's list register that carried it to L1 (`nv::put_l1_lrs`).
+///
+/// `to_guest`: true when entering the guest context. Called while L0's
+/// list registers are in the hardware, before the remap changes.
+pub fn timers_change_owner(v: &mut Vcpu, to_guest: bool) {
     let vm = v.vm;
     let p = timer_ppis(vm);
-    for pi in [p.el1_phys, p.el1_virt] {
-        if v.vgic.take_waiting(pi) {
-            let vi = v.vgic.vintid(pi);
-            v.vgic.soft_fired(vi);
-            gic::deactivate(pi);
-        }
-    }
+    let cpu = crate::percpu::cpu_index();
     let mut lrs = HwLrs::new(&vm.gic);
+    let mut carried = 0u32; // PPIs now carried by an L0 list register
     for k in 0..lrs.count() {
         let l = lrs.read(k);
         let pintid = ((l >> ich_lr::PINTID_SHIFT) & ich_lr::PINTID) as u32;
@@ -158,8 +163,41 @@ pub fn timers_change_owner(v: &mut Vcpu) {
                 k,
                 l & !(ich_lr::HW | (ich_lr::PINTID << ich_lr::PINTID_SHIFT)),
             );
-            gic::deactivate(pintid);
+            carried |= 1 << pintid;
         }
+    }
+    let mut active = 0u32;
+    for pi in [p.el1_phys, p.el1_virt] {
+        let fired = v.vgic.take_waiting(pi);
+        if fired {
+            v.vgic.soft_fired(v.vgic.vintid(pi));
+        }
+        if carried & (1 << pi) == 0 && (fired || vm.gic.ppi_active(cpu, pi)) {
+            active |= 1 << pi;
+        }
+        gic::deactivate(pi);
+    }
+    let n = v.nested.as_deref_mut().expect("nested vCPU");
+    if to_guest {
+        // The guest's interrupts L1 has completed meanwhile (no L0 list
+        // register holds them any more) stay completed.
+        let held = (0..lrs.count()).fold(0u32, |m, k| {
+            let l = lrs.read(k);
+            let vi = (l & ich_lr::VINTID) as u32;
+            if l & ich_lr::STATE != 0 && vi < 32 {
+                m | 1 << vi
+            } else {
+                m
+            }
+        });
+        n.timer_active &= held | v.vgic.soft_bits();
+        for pi in [p.el1_phys, p.el1_virt] {
+            if n.timer_active & (1 << pi) != 0 {
+                vm.gic.ppi_set_active(cpu, pi);
+            }
+        }
+    } else {
+        n.timer_active = active;
     }
 }
 
@@ -178,9 +216,11 @@ pub fn handle_nested(v: &mut Vcpu) -> Events {
     let vm = v.vm;
     let l0_timer = timer_ppis(vm).el2_phys;
     let mut ev = Events::default();
+    let tally = &el2::counters::IRQ_BY_INTID[v.context() as usize];
     for _ in 0..MAX_ACKS {
         let Some(i) = gic::ack() else { break };
         gic::eoi(i);
+        tally.count(i);
         if log::log_enabled!(log::Level::Debug) {
             static SEEN: el2::ratelimit::RateLimit = el2::ratelimit::RateLimit::new();
             if let Some(n) = SEEN.check() {
@@ -262,9 +302,11 @@ pub fn put_l1_lrs(v: &mut Vcpu) {
 /// them through the HW link), L0's own are serviced.
 pub fn handle(v: &mut Vcpu) {
     let vm = v.vm;
+    let tally = &el2::counters::IRQ_BY_INTID[v.context() as usize];
     for _ in 0..MAX_ACKS {
         let Some(i) = gic::ack() else { return };
         gic::eoi(i);
+        tally.count(i);
         if i < NR_SGIS || i == vm.machine.gic_maint_ppi {
             // A kick (pending virtual SGIs are picked up by `flush`) or the
             // maintenance interrupt (list registers freed up).

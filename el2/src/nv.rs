@@ -116,6 +116,9 @@ pub struct Nested {
     timer_armed: bool,
     /// L1's HCR_EL2.E2H, fixed.
     pub mode: vel2::E2hMode,
+    /// The hardware EL1 timer PPIs (bits) the guest context left active
+    /// (see `irq::timers_change_owner`).
+    pub timer_active: u32,
 }
 
 impl Nested {
@@ -137,6 +140,7 @@ impl Nested {
             gic: None,
             timer_armed: false,
             mode,
+            timer_active: 0,
         })
     }
 
@@ -249,7 +253,6 @@ fn vel2_sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
         }
         ec::SYSREG => {
             if let Some(a) = e.esr.sysreg_iss() {
-                el2::counters::count_enc(a.enc.0);
                 if vel2_sysreg(v, a) {
                     v.regs.pc += 4;
                 }
@@ -434,7 +437,7 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
         v.regs.pstate = e.pstate;
         return;
     }
-    crate::irq::timers_change_owner(v);
+    crate::irq::timers_change_owner(v, true);
     let n = nv(v);
     n.el2.save(&hw);
     load_guest(&n.page);
@@ -492,7 +495,7 @@ pub fn to_vel2(v: &mut Vcpu, kind: Kind, esr: Esr, far: u64, hpfar: Option<u64>)
     let cpu = v.index;
     disarm_l1_timers(v);
     crate::irq::put_l1_lrs(v);
-    crate::irq::timers_change_owner(v);
+    crate::irq::timers_change_owner(v, false);
     let n = nv(v);
     save_guest(&mut n.page);
     let k: u64 = rt::sysreg::read!("CNTKCTL_EL1");
@@ -764,7 +767,6 @@ pub fn put_l1_lrs(v: &mut Vcpu) -> [Option<u32>; 16] {
     let n = nv(v);
     for (slot, i) in out.iter_mut().zip(nested::vgic::sync(
         &mut n.page,
-        &saved.loaded,
         nlr,
         &hw[..nlr],
         vmcr,
@@ -781,6 +783,7 @@ pub fn put_l1_lrs(v: &mut Vcpu) -> [Option<u32>; 16] {
     rt::sysreg::write!("ICH_AP1R0_EL2", saved.apr[1]);
     // L0's own ICH_HCR is recomputed by the next flush.
     rt::sysreg::write!("ICH_HCR_EL2", arch::regs::ich_hcr::EN);
+    v.ich_hcr_written();
     // Deactivations of L1's software interrupts by its guest reach L0's
     // list registers for L1: the L0 LR holding that INTID active goes.
     for &i in out.iter().flatten() {

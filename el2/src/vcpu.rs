@@ -245,6 +245,12 @@ impl Vcpu {
         rt::sysreg::isb();
     }
 
+    /// Something other than the loader wrote ICH_HCR_EL2 (the nested
+    /// vGIC's list-register switch): the next load writes it again.
+    pub fn ich_hcr_written(&mut self) {
+        self.loaded.ich_hcr = None;
+    }
+
     /// Runs the vCPU forever, handling its exits.
     pub fn run(&mut self) -> ! {
         if self.nested.is_some() {

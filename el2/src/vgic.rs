@@ -513,6 +513,9 @@ pub trait ListRegs {
     fn write(&mut self, n: usize, v: u64);
     /// ICH_ELRSR_EL2: bit n set when LR n holds no interrupt.
     fn elrsr(&self) -> u64;
+    /// ICH_EISR_EL2: bit n set when LR n is invalid with its EOI
+    /// (maintenance) bit set, i.e. its interrupt was completed.
+    fn eisr(&self) -> u64;
     /// Whether physical INTID `i` is pending at the distributor (for a
     /// level-triggered interrupt: its line is asserted).
     fn phys_pending(&self, i: u32) -> bool;
@@ -575,6 +578,11 @@ impl VgicCpu {
         }
     }
 
+    /// The virtual PPIs raised in software and not yet in a list register.
+    pub fn soft_bits(&self) -> u32 {
+        self.soft
+    }
+
     /// Whether anything waits to be delivered (hardware or software).
     pub fn has_waiting(&self) -> bool {
         self.soft != 0 || self.waiting() != 0
@@ -620,6 +628,14 @@ impl VgicCpu {
     /// maintenance interrupt brings L0 back when LRs free up), TALL1 while
     /// a level-triggered SPI's line must be checked.
     pub fn flush(&mut self, redist: &VgicRedist, dist: &VgicDist, lrs: &mut impl ListRegs) -> u64 {
+        // Completed interrupts that asked for an EOI maintenance interrupt:
+        // clear them, or ICH_EISR (and the maintenance line) stays set.
+        let mut eisr = lrs.eisr();
+        while eisr != 0 {
+            let k = eisr.trailing_zeros() as usize;
+            lrs.write(k, 0);
+            eisr &= eisr - 1;
+        }
         let mut elrsr = lrs.elrsr();
         let n = lrs.count();
         // Set when something deliverable found no free list register.
@@ -640,19 +656,27 @@ impl VgicCpu {
         // SGIs: pending and enabled. One already pending in an LR is the
         // same (edge) interrupt; one still active there waits for the LR to
         // free, as two LRs must never hold the same vINTID (IHI 0069,
-        // 4.4.6); a disabled one stays pending until it is enabled.
+        // 4.4.6), and that LR asks for an EOI maintenance interrupt (the
+        // guest's completion brings L0 back, not an underflow that would
+        // fire all the while the guest handles it); a disabled one stays
+        // pending until it is enabled.
         let enabled = redist.sgi_enable.load(Ordering::Acquire);
         let sgis = redist.sgi_pending.load(Ordering::Acquire) & enabled;
         let mut taken = 0u16;
+        let mut blocked = 0u16;
         for i in 0..NR_SGIS {
             if sgis & (1 << i) == 0 {
                 continue;
             }
-            let state = (0..n).map(|k| lrs.read(k)).find(|l| {
+            let found = (0..n).map(|k| (k, lrs.read(k))).find(|(_, l)| {
                 l & ich_lr::STATE != 0 && l & ich_lr::HW == 0 && l & ich_lr::VINTID == u64::from(i)
             });
-            match state.map(|l| l & ich_lr::STATE) {
-                Some(ich_lr::ACTIVE) => continue,
+            match found.map(|(k, l)| (k, l, l & ich_lr::STATE)) {
+                Some((k, l, ich_lr::ACTIVE)) => {
+                    lrs.write(k, l | ich_lr::EOI);
+                    blocked |= 1 << i;
+                    continue;
+                }
                 Some(_) => taken |= 1 << i,
                 None => {
                     let Some(k) = free(&mut elrsr) else { break };
@@ -746,7 +770,8 @@ impl VgicCpu {
         // A maintenance interrupt (underflow) is asked for only while
         // something deliverable waits for a list register: a disabled
         // interrupt must not keep it firing.
-        let more = starved || redist.sgi_pending.load(Ordering::Acquire) & enabled & !taken != 0;
+        let more = starved
+            || redist.sgi_pending.load(Ordering::Acquire) & enabled & !(taken | blocked) != 0;
         self.ich_hcr = ich_hcr::EN
             | if more { ich_hcr::UIE } else { 0 }
             | if self.level_check { ich_hcr::TALL1 } else { 0 };

@@ -108,10 +108,19 @@ impl Vm {
             }
         }
         log::info!("exits all: {}", counters::format_row(&all));
-        if self.nested {
-            let mut line = alloc::string::String::from("sysreg exits at virtual EL2 by encoding:");
-            for (e, c) in counters::top_encs(8) {
-                line.push_str(&alloc::format!(" {}={c}", arch::esr::Enc(e)));
+        for (ctx, name) in counters::CONTEXT_NAMES.iter().enumerate() {
+            let sys = counters::SYSREG_BY_ENC[ctx].top(8);
+            let irqs = counters::IRQ_BY_INTID[ctx].top(6);
+            if sys.is_empty() && irqs.is_empty() {
+                continue;
+            }
+            let mut line = alloc::format!("exits {name} by sysreg:");
+            for (e, c) in sys {
+                line.push_str(&alloc::format!(" {}={c}", arch::esr::Enc(e as u16)));
+            }
+            line.push_str("; by intid:");
+            for (i, c) in irqs {
+                line.push_str(&alloc::format!(" {i}={c}"));
             }
             log::info!("{line}");
         }

@@ -162,11 +162,12 @@ pub fn load(
 /// L1's page (the other fields stay as L1 wrote them), ICH_VMCR_EL2, the
 /// active priorities `apr` (ICH_AP0R0/AP1R0_EL2: a guest's acknowledge
 /// sets a bit there that its EOI needs later) and ICH_HCR_EL2.EOIcount
-/// likewise. Returns the L1 INTIDs of HW = 1 list
-/// registers without a physical interrupt that the guest deactivated.
+/// likewise. Returns the L1 physical INTIDs (pINTID fields) of the HW = 1
+/// list registers the guest deactivated: L1 sees those interrupts as its
+/// own physical ones, which L0 delivered to it through its own list
+/// registers, and their completion must reach those too.
 pub fn sync(
     page: &mut VncrPage,
-    loaded: &Loaded,
     nr: usize,
     hw: &[u64],
     vmcr: u64,
@@ -179,7 +180,7 @@ pub fn sync(
         let old = page.get(slot);
         let state = hw[n] & ich_lr::STATE;
         page.set(slot, (old & !ich_lr::STATE) | state);
-        if loaded.soft_hw & (1 << n) != 0 && old & ich_lr::STATE != 0 && state == 0 {
+        if old & ich_lr::HW != 0 && old & ich_lr::STATE != 0 && state == 0 {
             done[n] = Some(((old >> ich_lr::PINTID_SHIFT) & ich_lr::PINTID) as u32);
         }
     }
@@ -264,16 +265,8 @@ mod tests {
         // The guest took 5 (active), deactivated 50, left 27 pending.
         let mut page = p.clone();
         let hw = [l.lrs[0], 0, ich_lr::ACTIVE | ich_lr::GROUP1 | 5, 0];
-        let done: Vec<u32> = sync(
-            &mut page,
-            &l,
-            4,
-            &hw,
-            VMCR_VENG1 | 0x80,
-            [0, 1 << 15],
-            2 << 27,
-        )
-        .collect();
+        let done: Vec<u32> =
+            sync(&mut page, 4, &hw, VMCR_VENG1 | 0x80, [0, 1 << 15], 2 << 27).collect();
         assert_eq!(done, [99]);
         assert_eq!(page.get(off::ICH_LR0 + 16) & ich_lr::STATE, ich_lr::ACTIVE);
         assert_eq!(page.get(off::ICH_LR0 + 8) & ich_lr::STATE, 0);

@@ -190,6 +190,11 @@ impl ListRegs for FakeLrs {
             .filter(|&k| self.lr[k] & ich_lr::STATE == 0)
             .fold(0, |m, k| m | 1 << k)
     }
+    fn eisr(&self) -> u64 {
+        (0..4)
+            .filter(|&k| self.lr[k] & ich_lr::STATE == 0 && self.lr[k] & ich_lr::EOI != 0)
+            .fold(0, |m, k| m | 1 << k)
+    }
     fn phys_pending(&self, i: u32) -> bool {
         self.line.contains(&i)
     }
@@ -302,4 +307,35 @@ fn a_level_interrupt_follows_its_line() {
     v.hw_fired(35);
     v.hw_fired(27);
     assert_eq!(v.flush(&r, &d, &mut lrs) & ich_hcr::TALL1, 0);
+}
+
+#[test]
+fn an_sgi_sent_while_active_waits_for_its_completion_not_an_underflow() {
+    let d = VgicDist::new(1);
+    let r = VgicRedist::new();
+    let hw = FakeGic::default();
+    redist_access(
+        &d,
+        core::slice::from_ref(&r),
+        &hw,
+        &wr(gicr::SGI_BASE + gicd::ISENABLER, 4, 1 << 5),
+    );
+    let mut v = VgicCpu::new();
+    let mut lrs = FakeLrs::default();
+    r.send_sgi(5);
+    v.flush(&r, &d, &mut lrs);
+    // The guest acknowledges it (active) and it is sent again.
+    let k = (0..4).find(|&k| lrs.lr[k] & ich_lr::STATE != 0).unwrap();
+    lrs.lr[k] = (lrs.lr[k] & !ich_lr::STATE) | ich_lr::ACTIVE;
+    r.send_sgi(5);
+    let hcr = v.flush(&r, &d, &mut lrs);
+    assert_eq!(hcr & ich_hcr::UIE, 0, "no underflow interrupt while it is handled");
+    assert_ne!(lrs.lr[k] & ich_lr::EOI, 0, "its completion is signalled");
+    assert_eq!(lrs.intids(), [5], "one LR per vINTID");
+    // The guest completes it: the LR is invalid with EOI set (EISR).
+    lrs.lr[k] &= !ich_lr::STATE;
+    assert_ne!(lrs.eisr(), 0);
+    v.flush(&r, &d, &mut lrs);
+    assert_eq!(lrs.eisr(), 0, "the completed LR is cleared");
+    assert_eq!(lrs.intids(), [5], "the second SGI is delivered");
 }
