@@ -24,6 +24,7 @@ use el2::vgic::ListRegs;
 use fgt::TrapConfig;
 use nested::shadow_s2::{self, Fill, Key, L0Leaf};
 use nested::timer;
+use nested::traps::TlbiPolicy;
 use nested::vel2::{self, Access, Ctx, El2State, Eret, Hw, HwRegs, Kind, Reg};
 use nested::vncr::{el1 as slot, el2 as off, VncrPage};
 
@@ -116,6 +117,8 @@ pub struct Nested {
     timer_armed: bool,
     /// L1's HCR_EL2.E2H, fixed.
     pub mode: vel2::E2hMode,
+    /// How L1's EL1 TLBIs run at virtual EL2 now.
+    tlbi: TlbiPolicy,
     /// The hardware EL1 timer PPIs (bits) the guest context left active
     /// (see `irq::timers_change_owner`).
     pub timer_active: u32,
@@ -141,6 +144,7 @@ impl Nested {
             timer_armed: false,
             mode,
             timer_active: 0,
+            tlbi: TlbiPolicy::TrapAll,
         })
     }
 
@@ -168,9 +172,9 @@ pub fn enter_vel2_controls(v: &mut Vcpu) {
     let cntvoff = if e2h { 0 } else { n.page.get(off::CNTVOFF) };
     n.el2.hw_cntvoff = cntvoff;
     let page_pa = &*n.page as *const VncrPage as u64;
-    let mut t = vm.traps;
-    t.hcr = nested::traps::vel2_hcr(vm.traps.hcr, e2h);
-    v.traps = t;
+    let tlbi = TlbiPolicy::for_hcr(n.l1_hcr(), vm.traps.feat.fgt);
+    n.tlbi = tlbi;
+    v.traps = vel2_traps(&vm.traps, e2h, tlbi);
     v.vttbr = vm.stage2.vttbr();
     v.cntvoff = cntvoff;
     rt::sysreg::write!(rt::reg!(VNCR_EL2), page_pa);
@@ -178,6 +182,14 @@ pub fn enter_vel2_controls(v: &mut Vcpu) {
     rt::sysreg::write!("VPIDR_EL2", midr);
     rt::sysreg::write!("VMPIDR_EL2", rt::sysreg::read!("MPIDR_EL1"));
     v.vgic.ppi_remap = crate::irq::remap(vm, true);
+}
+
+/// The controls of virtual EL2: L0's, plus those of `nested::traps`.
+fn vel2_traps(l0: &TrapConfig, e2h: bool, tlbi: TlbiPolicy) -> TrapConfig {
+    let mut t = *l0;
+    t.hcr = nested::traps::vel2_hcr(l0.hcr, e2h, tlbi);
+    t.fgt[fgt::bits::FgtReg::Hfgitr as usize] |= tlbi.hfgitr();
+    t
 }
 
 /// First entry of a nested vCPU: its EL2 registers into the hardware.
@@ -189,13 +201,22 @@ pub fn start(v: &mut Vcpu) {
 
 /// Handles one exit of a nested vCPU; returns how it is counted.
 pub fn dispatch(v: &mut Vcpu, e: &Exit) -> ExitReason {
+    let vm = v.vm;
     let n = nv(v);
     if n.ctx == Ctx::Vel2 {
         // What L1 reads back of HCR_EL2 (from its page) is what the
         // hardware would give: E2H fixed.
         let h = n.l1_hcr();
         n.page.set(off::HCR, h);
+        // L1's TGE as of now decides where its EL1 TLBIs may run.
+        let tlbi = TlbiPolicy::for_hcr(h, vm.traps.feat.fgt);
+        if tlbi != n.tlbi {
+            n.tlbi = tlbi;
+            let e2h = n.el2.e2h;
+            v.traps = vel2_traps(&vm.traps, e2h, tlbi);
+        }
     }
+    let n = nv(v);
     match (n.ctx, e.kind) {
         (_, ExitKind::Irq) => irq(v),
         (Ctx::Vel2, ExitKind::Sync) => vel2_sync(v, e),
@@ -644,7 +665,7 @@ fn stage2_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
     };
     let l2_ipa = e.fault_ipa();
     let n = nv(v);
-    let feat = crate::sysreg::l1_walk_features();
+    let feat = crate::sysreg::l1_walk_features(vm);
     let sctlr_el2 = n.el2.raw(Reg::Sctlr);
     let cfg = at_emul::s2::S2Config::new(
         n.page.get(off::VTCR),
@@ -948,7 +969,7 @@ fn at(v: &mut Vcpu, e: Enc, va: u64) {
         vtcr_el2: p.get(off::VTCR),
         vttbr_el2: p.get(off::VTTBR),
         pstate_pan: v.regs.pstate & spsr::PAN != 0,
-        features: crate::sysreg::l1_walk_features(),
+        features: crate::sysreg::l1_walk_features(vm),
     };
     let ram = [vm.ram];
     let mut mem = GuestMemory::new(&ram, &Identity);

@@ -198,6 +198,12 @@ impl Stage2 {
         self.vmid
     }
 
+    /// The PARange encoding of the IPA size (VTCR_EL2.PS), which is what a
+    /// guest is told of its physical address size.
+    pub fn parange(&self) -> u64 {
+        (self.vtcr >> vtcr::PS_SHIFT) & 7
+    }
+
     /// Number of IPA bits.
     pub fn ipa_bits(&self) -> u32 {
         self.start_bits + 39 - 9 * self.start as u32

@@ -157,21 +157,22 @@ static NESTED_CAPS: &[(Enc, &[Cap])] = &[
         Enc::new(3, 0, 0, 7, 1),
         &[cap(0, 0), cap(16, 0), cap(32, 0)],
     ),
-    // ID_AA64MMFR2_EL1: NV[27:24], FWB[43:40], EVT[59:56] hidden.
-    (
-        Enc::new(3, 0, 0, 7, 2),
-        &[cap(24, 0), cap(40, 0), cap(56, 0)],
-    ),
+    // ID_AA64MMFR2_EL1: NV[27:24], FWB[43:40] hidden; EVT[59:56] shown (L0
+    // merges and routes HCR_EL2.TID4/TICAB/TOCU/TTLBIS/TTLBOS for L2, and
+    // without it Linux KVM in L1 traps its guests' CTR_EL0 reads, HCR.TID2).
+    (Enc::new(3, 0, 0, 7, 2), &[cap(24, 0), cap(40, 0)]),
 ];
 
 /// ID_AA64MMFR1_EL1 and ID_AA64MMFR4_EL1.
+const MMFR0: Enc = Enc::new(3, 0, 0, 7, 0);
 const MMFR1: Enc = Enc::new(3, 0, 0, 7, 1);
 const MMFR4: Enc = Enc::new(3, 0, 0, 7, 4);
 
 /// The sanitized value of an ID register for a plain guest (`vel2`
-/// None) or a guest hypervisor with that EL2, or None if it is not in the
-/// table.
-fn id_value(enc: Enc, vel2: Option<E2hMode>) -> Option<u64> {
+/// None) or a guest hypervisor with that EL2, whose physical address size
+/// is L0's IPA size (PARange encoding `parange`), or None if it is not in
+/// the table.
+fn id_value(enc: Enc, vel2: Option<E2hMode>, parange: u64) -> Option<u64> {
     let nested = vel2.is_some();
     let r = ID_REGS.iter().find(|r| r.enc == enc)?;
     let caps = if nested {
@@ -188,6 +189,10 @@ fn id_value(enc: Enc, vel2: Option<E2hMode>) -> Option<u64> {
         if f > u64::from(c.max) {
             v = (v & !(0xf << c.shift)) | (u64::from(c.max) << c.shift);
         }
+    }
+    if enc == MMFR0 && v & 0xf > parange {
+        // PARange[3:0]: the guest's physical addresses are L0's IPAs.
+        v = (v & !0xf) | parange;
     }
     match (vel2, enc) {
         // VH[11:8] = 0: no VHE, E2H RES0.
@@ -221,8 +226,9 @@ fn is_group1_cpuif(e: Enc) -> bool {
 
 /// The translation features of the CPU as L1 sees it, for walking its
 /// tables (shadow stage 2, AT emulation).
-pub fn l1_walk_features() -> at_emul::Features {
-    let f = |op2| id_value(Enc::new(3, 0, 0, 7, op2), Some(E2hMode::Vhe)).unwrap_or(0);
+pub fn l1_walk_features(vm: &crate::vm::Vm) -> at_emul::Features {
+    let parange = vm.stage2.parange();
+    let f = |op2| id_value(Enc::new(3, 0, 0, 7, op2), Some(E2hMode::Vhe), parange).unwrap_or(0);
     at_emul::Features::from_id_regs(f(0), f(1), f(2))
 }
 
@@ -254,7 +260,7 @@ pub fn handle_common(vcpu: &mut Vcpu, a: SysregIss) -> Option<bool> {
     if a.read && is_id_space(enc) {
         // Unlisted ID registers in this space are reserved: RAZ (D24.2).
         let mode = vcpu.nested.as_ref().map(|n| n.mode);
-        let v = id_value(enc, mode).unwrap_or(0);
+        let v = id_value(enc, mode, vcpu.vm.stage2.parange()).unwrap_or(0);
         vcpu.set_reg(a.rt, v);
         return Some(true);
     }

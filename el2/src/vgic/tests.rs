@@ -329,7 +329,11 @@ fn an_sgi_sent_while_active_waits_for_its_completion_not_an_underflow() {
     lrs.lr[k] = (lrs.lr[k] & !ich_lr::STATE) | ich_lr::ACTIVE;
     r.send_sgi(5);
     let hcr = v.flush(&r, &d, &mut lrs);
-    assert_eq!(hcr & ich_hcr::UIE, 0, "no underflow interrupt while it is handled");
+    assert_eq!(
+        hcr & ich_hcr::UIE,
+        0,
+        "no underflow interrupt while it is handled"
+    );
     assert_ne!(lrs.lr[k] & ich_lr::EOI, 0, "its completion is signalled");
     assert_eq!(lrs.intids(), [5], "one LR per vINTID");
     // The guest completes it: the LR is invalid with EOI set (EISR).
