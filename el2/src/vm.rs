@@ -124,6 +124,22 @@ impl Vm {
             }
             log::info!("{line}");
         }
+        if self.nested {
+            let sh = self.shadow.lock();
+            let st = sh.stats;
+            let lookups = st.hits + st.misses;
+            log::info!(
+                "shadow stage 2: {} in use, entries {} (hits {} misses {}, hit rate {}%), fills {}, evictions {}, invalidations {}",
+                sh.len(),
+                lookups,
+                st.hits,
+                st.misses,
+                (st.hits * 100).checked_div(lookups).unwrap_or(0),
+                st.fills,
+                st.evictions,
+                st.invalidations
+            );
+        }
         let (used, total) = mm::heap_stats();
         log::info!(
             "mem: heap {used} of {total} bytes in use, stage-2 tables {} pages",
