@@ -625,6 +625,9 @@ fn guest_sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
         _ => ExitReason::Other,
     };
     if route == fgt::Route::ToL1 {
+        if class == ec::HVC64 {
+            crate::psci::observe_l2_call(v);
+        }
         to_vel2(v, Kind::Sync, e.esr, e.far, None);
         return reason;
     }
