@@ -41,14 +41,36 @@ pub const VMID_L1_GUEST: u16 = 2;
 /// The hardware EL1 registers (and the physical count).
 pub struct El1Hw;
 
+/// FEAT_SVE (ID_AA64PFR0_EL1.SVE `[35:32]`), read once: ZCR_EL1 exists.
+fn has_sve() -> bool {
+    static SVE: spin::Once<bool> = spin::Once::new();
+    *SVE.call_once(|| (rt::sysreg::read!("ID_AA64PFR0_EL1") >> 32) & 0xf != 0)
+}
+
 macro_rules! hw_regs {
     ($($v:ident => $name:literal),* $(,)?) => {
         impl HwRegs for El1Hw {
             fn read(&self, r: Hw) -> u64 {
-                match r { $( Hw::$v => rt::sysreg::read!($name), )* }
+                match r {
+                    Hw::Zcr => {
+                        let mut z = 0;
+                        if has_sve() {
+                            with_sve_regs(|| z = rt::sysreg::read!(rt::reg!(ZCR_EL1)));
+                        }
+                        z
+                    }
+                    $( Hw::$v => rt::sysreg::read!($name), )*
+                }
             }
             fn write(&mut self, r: Hw, v: u64) {
-                match r { $( Hw::$v => rt::sysreg::write!($name, v), )* }
+                match r {
+                    Hw::Zcr => {
+                        if has_sve() {
+                            with_sve_regs(|| rt::sysreg::write!(rt::reg!(ZCR_EL1), v));
+                        }
+                    }
+                    $( Hw::$v => rt::sysreg::write!($name, v), )*
+                }
             }
             fn now(&self) -> u64 {
                 rt::sysreg::isb();
@@ -71,13 +93,26 @@ hw_regs! {
 /// runs, in the order they are loaded (timer CVALs before CTLs).
 macro_rules! guest_slots {
     ($($slot:ident => $name:literal),* $(,)?) => {
-        /// Loads the guest's EL1 registers from the page.
-        fn load_guest(page: &VncrPage) {
+        /// Loads the guest's EL1 registers from the page (ZCR_EL1 with
+        /// SVE, and the vector-length limit L1 set in its ZCR_EL2).
+        fn load_guest(page: &VncrPage, l1_zcr_el2: u64) {
             $( rt::sysreg::write!($name, page.get(slot::$slot)); )*
+            if has_sve() {
+                with_sve_regs(|| {
+                    rt::sysreg::write!(rt::reg!(ZCR_EL1), page.get(slot::ZCR));
+                    rt::sysreg::write!(rt::reg!(ZCR_EL2), l1_zcr_el2 & ZCR_LEN);
+                });
+            }
         }
-        /// Saves them into the page.
+        /// Saves them into the page (and lifts the vector-length limit).
         fn save_guest(page: &mut VncrPage) {
             $( page.set(slot::$slot, rt::sysreg::read!($name)); )*
+            if has_sve() {
+                with_sve_regs(|| {
+                    page.set(slot::ZCR, rt::sysreg::read!(rt::reg!(ZCR_EL1)));
+                    rt::sysreg::write!(rt::reg!(ZCR_EL2), ZCR_LEN);
+                });
+            }
         }
     };
 }
@@ -87,9 +122,31 @@ guest_slots! {
     TCR => "TCR_EL1", AFSR0 => "AFSR0_EL1", AFSR1 => "AFSR1_EL1", ESR => "ESR_EL1",
     FAR => "FAR_EL1", MAIR => "MAIR_EL1", AMAIR => "AMAIR_EL1", VBAR => "VBAR_EL1",
     CONTEXTIDR => "CONTEXTIDR_EL1", SPSR => "SPSR_EL1", ELR => "ELR_EL1", SP => "SP_EL1",
-    MDSCR => "MDSCR_EL1", CNTV_CVAL => "CNTV_CVAL_EL0", CNTV_CTL => "CNTV_CTL_EL0",
+    MDSCR => "MDSCR_EL1", ACTLR => "ACTLR_EL1", CNTV_CVAL => "CNTV_CVAL_EL0", CNTV_CTL => "CNTV_CTL_EL0",
     CNTP_CVAL => "CNTP_CVAL_EL0", CNTP_CTL => "CNTP_CTL_EL0",
 }
+
+/// Runs `f`, which accesses ZCR_EL1/ZCR_EL2, with CPTR_EL2.{TZ, TFP}
+/// clear: the hardware CPTR_EL2 may be the guest context's, whose traps
+/// apply to EL2's own SVE register accesses too (Arm ARM D24.2 CPTR_EL2).
+fn with_sve_regs(f: impl FnOnce()) {
+    use arch::regs::cptr;
+    let c: u64 = rt::sysreg::read!("CPTR_EL2");
+    let open = c & !(cptr::TZ | cptr::TFP);
+    if open != c {
+        rt::sysreg::write!("CPTR_EL2", open);
+        rt::sysreg::isb();
+    }
+    f();
+    if open != c {
+        rt::sysreg::write!("CPTR_EL2", c);
+        rt::sysreg::isb();
+    }
+}
+
+/// ZCR_ELx.LEN `[3:0]`: the vector length (L0 leaves its own at the
+/// maximum, `vcpu::init_cpu_el2`).
+const ZCR_LEN: u64 = 0xf;
 
 /// L0's list registers for L1, put aside while L1's are in the hardware.
 struct SavedGic {
@@ -461,7 +518,7 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
     crate::irq::timers_change_owner(v, true);
     let n = nv(v);
     n.el2.save(&hw);
-    load_guest(&n.page);
+    load_guest(&n.page, n.el2.raw(Reg::Zcr));
     // The guest's CNTKCTL_EL1: an nVHE L1 wrote it into the hardware
     // itself (CNTKCTL_EL1 has no VNCR slot); for a VHE L1 the hardware
     // held its CNTHCTL_EL2 and the guest's is L0's copy (CNTKCTL_EL12).

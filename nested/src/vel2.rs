@@ -260,6 +260,8 @@ pub enum Hw {
     CntpCval,
     CntvCtl,
     CntvCval,
+    /// ZCR_EL1 (FEAT_SVE; the target ignores it without SVE).
+    Zcr,
 }
 
 /// The hardware EL1 registers and counter (the target; a fake in tests).
@@ -313,7 +315,7 @@ const NR_REGS: usize = Reg::GuestCntkctl as usize + 1;
 /// Which hardware register holds an EL2 register while virtual EL2 runs,
 /// and how (the E2H = 1 layout is the EL1 layout; for E2H = 0 the value is
 /// translated).
-const HW_BACKED: [(Reg, Hw); 21] = [
+const HW_BACKED: [(Reg, Hw); 22] = [
     (Reg::Sctlr, Hw::Sctlr),
     (Reg::Tcr, Hw::Tcr),
     (Reg::Ttbr0, Hw::Ttbr0),
@@ -335,6 +337,7 @@ const HW_BACKED: [(Reg, Hw); 21] = [
     (Reg::CnthpCval, Hw::CntpCval),
     (Reg::CnthvCtl, Hw::CntvCtl),
     (Reg::CnthvCval, Hw::CntvCval),
+    (Reg::Zcr, Hw::Zcr),
 ];
 
 /// CNTKCTL_EL1 fields that exist (EL0PCTEN, EL0VCTEN, EVNTEN, EVNTDIR,

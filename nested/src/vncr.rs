@@ -97,6 +97,8 @@ pub mod el1 {
     pub const SP: usize = slot(Enc::new(3, 4, 4, 1, 0));
     /// ACTLR_EL1 (in the page at any NV1).
     pub const ACTLR: usize = slot(Enc::new(3, 0, 1, 0, 1));
+    /// ZCR_EL1 (ZCR_EL12; FEAT_SVE).
+    pub const ZCR: usize = slot(Enc::new(3, 5, 1, 2, 0));
     /// MDSCR_EL1 (in the page at any NV1).
     pub const MDSCR: usize = slot(Enc::new(2, 0, 0, 2, 2));
     /// CNTV_CVAL_EL0 (CNTV_CVAL_EL02).

@@ -59,6 +59,9 @@ macro_rules! reg {
     (ZCR_EL2) => {
         "S3_4_C1_C2_0"
     };
+    (ZCR_EL1) => {
+        "S3_0_C1_C2_0"
+    };
     (VNCR_EL2) => {
         "S3_4_C2_C2_0"
     };

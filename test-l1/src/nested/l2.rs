@@ -587,7 +587,7 @@ pub enum End {
 /// Longest an L2 run may take before the watchdog (the EL2 virtual timer,
 /// CNTHV, armed by [`Vm::run`]) ends it: a broken L0 (or L1) may leave L2
 /// looping without exits, e.g. in a fault on its own vector table.
-pub const WATCHDOG_S: u64 = 5;
+pub const WATCHDOG_S: u64 = 20;
 
 static NEXT_VM: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
