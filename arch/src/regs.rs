@@ -395,6 +395,18 @@ pub mod ich_lr {
 pub mod ich_vtr {
     /// ListRegs `[4:0]`: the number of list registers minus one.
     pub const LIST_REGS: u64 = 0x1f;
+    /// PREbits `[28:26]`: preemption bits minus one.
+    pub const PREBITS_SHIFT: u32 = 26;
+}
+
+/// ICH_VMCR_EL2 (IHI 0069, ICH_VMCR_EL2).
+pub mod ich_vmcr {
+    /// VENG0: virtual Group 0 interrupts enabled.
+    pub const VENG0: u64 = 1 << 0;
+    /// VENG1: virtual Group 1 interrupts enabled.
+    pub const VENG1: u64 = 1 << 1;
+    /// VPMR `[31:24]`: the virtual priority mask.
+    pub const VPMR_SHIFT: u32 = 24;
 }
 
 #[cfg(test)]

@@ -27,13 +27,20 @@ pub enum ExitReason {
     Wfx,
     /// A trapped ERET (virtual EL2).
     Eret,
+    /// A stage-2 abort of L1's guest that L0 served by filling the shadow
+    /// stage 2 from L1's tables.
+    S2Fill,
+    /// A stage-2 abort of L1's guest that L1's own tables fault: passed to
+    /// L1 as its stage-2 abort.
+    S2ToL1,
     /// A physical IRQ.
     Irq,
     /// A physical FIQ.
     Fiq,
     /// An SError.
     SError,
-    /// Anything else (UNDEF injected).
+    /// Anything else (UNDEF injected, or an exit of L1's guest of another
+    /// class that L1 asked for).
     Other,
 }
 
@@ -50,6 +57,8 @@ pub const REASON_NAMES: [&str; NR_REASONS] = [
     "iabt",
     "wfx",
     "eret",
+    "s2-fill",
+    "s2-to-l1",
     "irq",
     "fiq",
     "serror",

@@ -260,18 +260,31 @@ pub fn handle_nested(v: &mut Vcpu) -> Events {
     ev
 }
 
-/// Whether L0 has an interrupt for L1 that it has not delivered: waiting,
-/// an SGI, or pending in L0's list registers.
-pub fn l1_has_pending(v: &Vcpu) -> bool {
-    let vm = v.vm;
-    if v.vgic.has_waiting() || vm.redist[v.index].sgi_waiting() {
-        return true;
+/// ICH_VTR_EL2.PREbits + 1.
+pub fn pre_bits() -> u32 {
+    ((ICH_VTR_EL2.get() >> ich_vtr::PREBITS_SHIFT) & 7) as u32 + 1
+}
+
+/// Whether L1 at virtual EL2 would take an interrupt from L0 at once if
+/// it let one in: what waits is first moved into L0's list registers
+/// (those that cannot be, disabled ones, do not count), then the virtual
+/// CPU interface's own rules decide (`el2::vgic::cpuif_signals`: group
+/// enables, priority mask, running priority), so a masked interrupt never
+/// turns L1's every ERET into an interrupt it cannot acknowledge. Called
+/// at virtual EL2, with L0's list registers in the hardware.
+pub fn l1_has_pending(v: &mut Vcpu) -> bool {
+    flush(v);
+    let lrs = HwLrs::new(&v.vm.gic);
+    let mut l = [0u64; 16];
+    for (k, x) in l.iter_mut().enumerate().take(lrs.count()) {
+        *x = lrs.read(k);
     }
-    if crate::nv::l1_lrs_loaded(v) {
-        return crate::nv::saved_pending(v);
-    }
-    let lrs = HwLrs::new(&vm.gic);
-    (0..lrs.count()).any(|k| lrs.read(k) & arch::regs::ich_lr::STATE == arch::regs::ich_lr::PENDING)
+    let apr = [
+        rt::sysreg::read!("ICH_AP0R0_EL2"),
+        rt::sysreg::read!("ICH_AP1R0_EL2"),
+    ];
+    let vmcr = aarch64_cpu::registers::ICH_VMCR_EL2.get();
+    el2::vgic::cpuif_signals(&l[..lrs.count()], vmcr, apr, pre_bits())
 }
 
 /// Puts L1's list registers into the hardware for its guest; L1's HW = 1

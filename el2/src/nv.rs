@@ -153,7 +153,6 @@ struct SavedGic {
     lrs: [u64; 16],
     vmcr: u64,
     apr: [u64; 2],
-    loaded: nested::vgic::Loaded,
 }
 
 /// A nested vCPU's state beyond the plain one.
@@ -348,11 +347,14 @@ fn vel2_sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
             ExitReason::Smc
         }
         ec::DABT_LOW => {
+            let from_el0 = v.regs.pstate & spsr::M == spsr::EL0T;
             let r = crate::mmio::data_abort(v, e);
             if r == ExitReason::DabtFault {
                 // mmio injected into EL1; at virtual EL2 that is L1's own
-                // vector, but with L1's view of the syndrome class.
-                fix_injected_class(v, ec::DABT_CUR);
+                // vector, but with L1's view of the syndrome class (from
+                // its host EL0 the lower-EL class stays).
+                let class = if from_el0 { ec::DABT_LOW } else { ec::DABT_CUR };
+                fix_injected_class(v, class);
             }
             r
         }
@@ -362,7 +364,9 @@ fn vel2_sync(v: &mut Vcpu, e: &Exit) -> ExitReason {
                 e.far
             );
             let iss = u32::from(arch::esr::fsc::SEA);
-            inject_vel2(v, Esr::new(ec::IABT_CUR, iss), e.far);
+            let from_el0 = v.regs.pstate & spsr::M == spsr::EL0T;
+            let class = if from_el0 { ec::IABT_LOW } else { ec::IABT_CUR };
+            inject_vel2(v, Esr::new(class, iss), e.far);
             ExitReason::Iabt
         }
         ec::WFX => {
@@ -414,19 +418,14 @@ fn eret(v: &mut Vcpu) {
 /// A trapped MRS/MSR/SYS at virtual EL2. Returns whether the PC advances.
 fn vel2_sysreg(v: &mut Vcpu, a: SysregIss) -> bool {
     let mut hw = El1Hw;
-    let l1_hcr = nv(v).l1_hcr();
     let val = v.reg(a.rt);
     let n = nv(v);
-    match n.el2.access(&mut hw, a.enc, a.read, val, l1_hcr) {
+    match n.el2.access(&mut hw, a.enc, a.read, val) {
         Access::Done(x) => {
             if a.read {
                 v.set_reg(a.rt, x);
             }
             return true;
-        }
-        Access::Retry => {
-            enter_vel2_controls(v);
-            return false;
         }
         Access::Undef => {
             undef_vel2(v);
@@ -452,6 +451,16 @@ fn vel2_sysreg(v: &mut Vcpu, a: SysregIss) -> bool {
                     _ => s.elrsr,
                 },
             );
+            true
+        }
+        // CNTP_TVAL_EL02, CNTV_TVAL_EL02 (a VHE L1; UNDEFINED otherwise,
+        // which `El2State::access` answered): the guest's timers.
+        (3, 5, 14, crm @ (2 | 3), 0) => {
+            let now = El1Hw.now();
+            let x = El2State::guest_tval(&mut nv(v).page, crm == 3, a.read, val, now);
+            if a.read {
+                v.set_reg(a.rt, x);
+            }
             true
         }
         (1, _, 8 | 9, ..) => {
@@ -480,6 +489,12 @@ fn vel2_sysreg(v: &mut Vcpu, a: SysregIss) -> bool {
 }
 
 // ---- world switch ----------------------------------------------------------
+
+/// Whether L1's stage 2 is on for its guest (HCR_EL2.VM, or DC, which
+/// makes stage 2 act as enabled: Arm ARM D24.2 HCR_EL2.DC).
+const fn stage2_on(l1_hcr: u64) -> bool {
+    l1_hcr & (hcr::VM | hcr::DC) != 0
+}
 
 /// L1's ERET into its guest context at `pc` with `pstate`.
 fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
@@ -515,6 +530,29 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
         v.regs.pstate = e.pstate;
         return;
     }
+    // Stage 2 first (nothing has changed yet if none can be had): the
+    // shadow of L1's, or L0's own under the guest VMID.
+    let n = nv(v);
+    let vttbr = if stage2_on(l1_hcr) {
+        let key = Key::new(n.page.get(off::VTTBR), n.page.get(off::VTCR));
+        match vm.shadow.lock().enter(key, cpu) {
+            Ok(t) => {
+                n.shadow = Some(key);
+                t
+            }
+            Err(_) => {
+                // Every shadow in use: L2 cannot run now (bounded by vCPUs,
+                // so this needs more vCPUs than shadows); the ERET is
+                // retried when L1 runs it again.
+                el2::guest_warn!("no shadow stage 2 available: L1's guest not entered");
+                return;
+            }
+        }
+    } else {
+        n.shadow = None;
+        (vm.stage2.vttbr() & !(0xffff << vttbr::VMID_SHIFT))
+            | (u64::from(VMID_L1_GUEST) << vttbr::VMID_SHIFT)
+    };
     crate::irq::timers_change_owner(v, true);
     let n = nv(v);
     n.el2.save(&hw);
@@ -526,29 +564,6 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
         rt::sysreg::write!("CNTKCTL_EL1", n.el2.raw(Reg::GuestCntkctl));
     }
     let merged = nested::traps::guest_config(&vm.traps, &n.l1);
-    // Stage 2: the shadow of L1's, or L0's own under the guest VMID.
-    let vttbr_l1 = n.page.get(off::VTTBR);
-    let vtcr_l1 = n.page.get(off::VTCR);
-    let vttbr = if l1_hcr & (hcr::VM | hcr::DC) != 0 {
-        let key = Key::new(vttbr_l1, vtcr_l1);
-        match vm.shadow.lock().enter(key, cpu) {
-            Ok(t) => {
-                n.shadow = Some(key);
-                t
-            }
-            Err(_) => {
-                // Every shadow in use: L2 cannot run now (bounded by vCPUs,
-                // so this needs more vCPUs than shadows).
-                el2::guest_warn!("no shadow stage 2 available: L1's guest not entered");
-                n.el2.load(&mut hw);
-                return;
-            }
-        }
-    } else {
-        n.shadow = None;
-        (vm.stage2.vttbr() & !(0xffff << vttbr::VMID_SHIFT))
-            | (u64::from(VMID_L1_GUEST) << vttbr::VMID_SHIFT)
-    };
     rt::sysreg::write!("VPIDR_EL2", n.page.get(off::VPIDR));
     rt::sysreg::write!("VMPIDR_EL2", n.page.get(off::VMPIDR));
     let cntvoff = n.page.get(off::CNTVOFF);
@@ -750,10 +765,20 @@ fn stage2_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
     };
     match shadow_s2::fill(&cfg, l2_ipa, access, from_el0, &mut mem, l0) {
         Fill::Map(m) => {
-            if !vm.shadow.lock().install(key, &m) {
-                el2::guest_warn!("shadow stage 2 out of memory at L2 IPA {l2_ipa:#x}");
+            let mut sh = vm.shadow.lock();
+            if !sh.install(key, &m) {
+                // L0's page pool is out of table pages: start every shadow
+                // afresh (they refill on demand) rather than let L2 fault
+                // for ever.
+                el2::guest_warn!(
+                    "shadow stage 2 out of memory at L2 IPA {l2_ipa:#x}: all shadows cleared"
+                );
+                sh.invalidate_all();
+                if !sh.install(key, &m) {
+                    el2::guest_warn!("shadow stage 2 still out of memory at L2 IPA {l2_ipa:#x}");
+                }
             }
-            ExitReason::DabtMmio
+            ExitReason::S2Fill
         }
         Fill::L1Fault(f) => {
             // The syndrome the hardware gives L1: the access as L2 made it,
@@ -767,7 +792,7 @@ fn stage2_abort(v: &mut Vcpu, e: &Exit) -> ExitReason {
             iss.s1ptw = da.s1ptw;
             let esr = Esr::new(e.esr.ec(), iss.encode() | (e.esr.iss() & (1 << 9)));
             to_vel2(v, Kind::Sync, esr, e.far, Some(f.hpfar()));
-            ExitReason::DabtFault
+            ExitReason::S2ToL1
         }
         Fill::NotL0Memory { l1_ipa } => {
             el2::guest_warn!(
@@ -807,7 +832,6 @@ pub fn load_l1_lrs(v: &mut Vcpu, phys: impl Fn(u32) -> Option<u32>) {
             rt::sysreg::read!("ICH_AP0R0_EL2"),
             rt::sysreg::read!("ICH_AP1R0_EL2"),
         ],
-        loaded: nested::vgic::Loaded::default(),
     };
     for k in 0..nlr {
         saved.lrs[k] = lrs.read(k);
@@ -820,13 +844,13 @@ pub fn load_l1_lrs(v: &mut Vcpu, phys: impl Fn(u32) -> Option<u32>) {
     rt::sysreg::write!("ICH_VMCR_EL2", l.vmcr);
     rt::sysreg::write!("ICH_AP0R0_EL2", l.apr[0]);
     rt::sysreg::write!("ICH_AP1R0_EL2", l.apr[1]);
-    saved.loaded = l;
     v.vgic.ich_hcr = l.hcr;
     nv(v).gic = Some(saved);
 }
 
 /// Puts L1's list registers back into its page and L0's into the hardware.
-/// Returns the L1 INTIDs of software-backed HW = 1 LRs the guest deactivated.
+/// Returns the L1 pINTIDs of the HW = 1 LRs the guest deactivated (whose
+/// completion has reached L0's list registers for L1 too).
 pub fn put_l1_lrs(v: &mut Vcpu) -> [Option<u32>; 16] {
     let vm = v.vm;
     let mut out = [None; 16];
@@ -883,14 +907,6 @@ pub fn l1_lrs_loaded(v: &Vcpu) -> bool {
     v.nested.as_ref().is_some_and(|n| n.gic.is_some())
 }
 
-/// Whether L0's saved list registers for L1 hold something pending.
-pub fn saved_pending(v: &Vcpu) -> bool {
-    v.nested
-        .as_ref()
-        .and_then(|n| n.gic.as_ref())
-        .is_some_and(|g| g.lrs.iter().any(|l| l & ich_lr::STATE == ich_lr::PENDING))
-}
-
 // ---- TLBI and AT from virtual EL2 -------------------------------------------------
 
 /// Replays an EL1 TLBI of L1 (CRm `crm`, op2 `op2`, operand `val`) for
@@ -898,7 +914,7 @@ pub fn saved_pending(v: &Vcpu) -> bool {
 /// VMID while its stage 2 is off.
 fn replay_for_guest(v: &mut Vcpu, crm: u8, op2: u8, val: u64) {
     let n = nv(v);
-    if n.l1_hcr() & hcr::VM == 0 {
+    if !stage2_on(n.l1_hcr()) {
         HwTlb::under(VMID_L1_GUEST, || {
             crate::sysreg::tlbi_el1(crm, op2, val);
         });
@@ -924,7 +940,7 @@ fn tlbi(v: &mut Vcpu, e: Enc, val: u64) {
     let n = nv(v);
     let l1_hcr = n.l1_hcr();
     let vmid = Key::new(n.page.get(off::VTTBR), n.page.get(off::VTCR)).vmid;
-    let stage2_on = l1_hcr & hcr::VM != 0;
+    let s2 = stage2_on(l1_hcr);
     let vel2_vmid = vttbr::vmid(vm.stage2.vttbr());
     match (e.op1(), e.crm(), e.op2()) {
         (0, crm, op2) => {
@@ -940,7 +956,7 @@ fn tlbi(v: &mut Vcpu, e: Enc, val: u64) {
         // IPAS2E1*, IPAS2LE1*: one IPA of L1's guest (Xt[35:0] = IPA[47:12]).
         (4, 0, 1 | 5) | (4, 4, 0 | 1 | 4 | 5) => {
             let ipa = (val & ((1 << 36) - 1)) << 12;
-            if stage2_on {
+            if s2 {
                 vm.shadow
                     .lock()
                     .invalidate_ipa(vmid, ipa, el2::stage2::PAGE);
@@ -951,7 +967,7 @@ fn tlbi(v: &mut Vcpu, e: Enc, val: u64) {
         // let the arm fall through to the EL2 forms below).
         #[allow(clippy::collapsible_match)]
         (4, 0, 2 | 6) | (4, 4, 2 | 3 | 6 | 7) => {
-            if stage2_on {
+            if s2 {
                 vm.shadow.lock().invalidate_vmid(vmid);
             }
         }
@@ -962,7 +978,7 @@ fn tlbi(v: &mut Vcpu, e: Enc, val: u64) {
         }
         // VMALLS12E1*: L1's current VMID, both stages.
         (4, 1 | 3 | 7, 6) => {
-            if stage2_on {
+            if s2 {
                 vm.shadow.lock().invalidate_vmid(vmid);
             } else {
                 HwTlb.invalidate_vmid(VMID_L1_GUEST);

@@ -59,9 +59,6 @@ impl ShadowTables for Shadow {
     fn clear(&mut self) {
         self.s2.clear(&mut PoolTables, &mut HwTlb);
     }
-    fn invalidate_s1(&mut self) {
-        HwTlb.invalidate_s1(self.s2.vmid());
-    }
     fn vttbr(&self) -> u64 {
         self.s2.vttbr()
     }

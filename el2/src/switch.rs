@@ -6,8 +6,7 @@
 //! store the guest registers back into `*TPIDR_EL2` and return from
 //! `enter_guest` with the exit kind. The EL1 system registers are a context
 //! of their own ([`El1Regs`]): L0 (non-VHE EL2) never uses them, so they are
-//! switched only when the vCPU changes context (`Vcpu::switch_el1`), not on
-//! every exit. Exceptions taken at EL2 itself are L0 bugs: they are reported
+//! not switched on exits (a nested vCPU's world switch is `crate::nv`'s). Exceptions taken at EL2 itself are L0 bugs: they are reported
 //! with a register dump.
 
 use aarch64_cpu::registers::{Writeable, VBAR_EL2};
@@ -45,18 +44,14 @@ macro_rules! el1_context {
         /// Number of registers in an EL1 context.
         pub const NR_EL1: usize = [$(El1::$id),*].len();
 
-        /// The EL1 system registers of one guest context (Arm ARM D1.x: the
-        /// state an EL1 OS keeps in system registers), saved while another
-        /// context runs.
+        /// The EL1 system registers of a guest context (the state an EL1
+        /// OS keeps in system registers): a plain vCPU's out of reset,
+        /// written into the hardware before its first entry.
         #[derive(Clone, Copy, Debug)]
         pub struct El1Regs(pub [u64; NR_EL1]);
 
         impl El1Regs {
-            /// Reads the live registers.
-            pub fn save(&mut self) {
-                $( self.0[El1::$id as usize] = rt::sysreg::read!($name); )*
-            }
-            /// Writes them back.
+            /// Writes them into the hardware.
             pub fn restore(&self) {
                 $( rt::sysreg::write!($name, self.0[El1::$id as usize]); )*
             }

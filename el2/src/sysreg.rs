@@ -43,8 +43,8 @@ macro_rules! id {
 
 /// The ID registers the guest reads through TID3, with what L0 hides:
 /// AArch32 at EL0 and EL1 (L0 runs only AArch64 guests: HCR_EL2.RW = 1, and
-/// its exception injection has no AArch32 targets), EL2/EL3 (no virtual EL2
-/// yet), RAS, MPAM, AMU, MTE, SME, NMI, PMU, SPE, trace, BRBE, FGT, ECV,
+/// its exception injection has no AArch32 targets), EL2/EL3 (a guest
+/// hypervisor is shown EL2: [`NESTED_CAPS`]), RAS, MPAM, AMU, MTE, SME, NMI, PMU, SPE, trace, BRBE, FGT, ECV,
 /// VHE, LOR, HCX, TWED, NV, EVT.
 static ID_REGS: &[IdReg] = &[
     // ID_AA64PFR0_EL1: EL0[3:0], EL1[7:4] (1: AArch64 only), EL2[11:8],

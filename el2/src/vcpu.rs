@@ -6,8 +6,10 @@
 //! entry on this CPU: HCR/HCRX/MDCR/CPTR/CNTHCTL and the FGT registers from
 //! the vCPU's [`TrapConfig`], VTTBR/VTCR from its stage 2, CNTVOFF, and
 //! ICH_HCR from its vGIC. The EL1 system registers stay live in hardware
-//! while the vCPU runs one context and are saved and restored only when it
-//! switches context ([`Vcpu::switch_el1`]), so the plain path stays short.
+//! while the vCPU runs: a plain vCPU has one context, and a nested one's
+//! world switch (virtual EL2 and L1's guest) is `crate::nv`'s, which moves
+//! them between the hardware and the VNCR page, so the plain path stays
+//! short.
 
 use aarch64_cpu::registers::{
     Readable, Writeable, CNTHCTL_EL2, CNTVOFF_EL2, CPTR_EL2, HCR_EL2, ICH_HCR_EL2, MDCR_EL2,
@@ -197,21 +199,6 @@ impl Vcpu {
         } else {
             self.el1.0[r as usize] = v;
         }
-    }
-
-    /// Makes `next` the live EL1 context and returns the one that was
-    /// running (the context switch of the nested core: virtual EL2 and L2
-    /// each have their own). Unused until a vCPU has a second context.
-    #[allow(dead_code)]
-    pub fn switch_el1(&mut self, next: &El1Regs) -> El1Regs {
-        let mut prev = self.el1;
-        if self.el1_live {
-            prev.save();
-        }
-        next.restore();
-        self.el1 = *next;
-        self.el1_live = true;
-        prev
     }
 
     /// Writes what the EL2 controls must hold for this vCPU and has changed

@@ -502,6 +502,34 @@ pub fn redist_access(d: &VgicDist, cpus: &[VgicRedist], hw: &impl GicHw, a: &Acc
     }
 }
 
+/// Whether a virtual CPU interface with list registers `lrs`,
+/// ICH_VMCR_EL2 `vmcr` and active priorities `apr` (ICH_AP0R0/AP1R0_EL2)
+/// signals an interrupt now: a pending one of an enabled group whose
+/// priority is higher than the priority mask and than the running
+/// priority, with `pre_bits` preemption bits (IHI 0069, "Virtual
+/// interrupt prioritization" and the ICH_AP1R<n>_EL2 description; only
+/// the first APR register, which covers up to 5 preemption bits).
+pub fn cpuif_signals(lrs: &[u64], vmcr: u64, apr: [u64; 2], pre_bits: u32) -> bool {
+    use arch::regs::ich_vmcr;
+    let vpmr = (vmcr >> ich_vmcr::VPMR_SHIFT) & 0xff;
+    let shift = 8 - pre_bits.clamp(1, 8);
+    let active = (apr[0] | apr[1]) & 0xffff_ffff;
+    let running = if active == 0 {
+        u64::MAX
+    } else {
+        u64::from(active.trailing_zeros())
+    };
+    lrs.iter().any(|&l| {
+        let enabled = if l & ich_lr::GROUP1 != 0 {
+            vmcr & ich_vmcr::VENG1 != 0
+        } else {
+            vmcr & ich_vmcr::VENG0 != 0
+        };
+        let prio = (l >> ich_lr::PRIORITY_SHIFT) & 0xff;
+        l & ich_lr::STATE == ich_lr::PENDING && enabled && prio < vpmr && (prio >> shift) < running
+    })
+}
+
 /// A vCPU's list registers (ICH_LR<n>_EL2, ICH_ELRSR_EL2) and the physical
 /// CPU interface operations L0 needs next to them.
 pub trait ListRegs {

@@ -227,9 +227,6 @@ pub trait ShadowTables {
     fn unmap(&mut self, ipa: u64, size: u64);
     /// Removes everything, with TLB maintenance for the VMID.
     fn clear(&mut self);
-    /// Drops the cached stage-1 translations of the guest running on it
-    /// (its hardware VMID), the tables staying.
-    fn invalidate_s1(&mut self);
     /// The VTTBR_EL2 value to run L2 with (root and hardware VMID).
     fn vttbr(&self) -> u64;
 }
@@ -427,15 +424,6 @@ impl<A: ShadowAlloc> ShadowCache<A> {
         self.stats.invalidations += 1;
         for n in self.map.values_mut().filter(|n| n.key.vmid == vmid) {
             n.tables.clear();
-        }
-    }
-
-    /// TLBI *E1 from L1 for its guest: the stage-1 entries under every
-    /// shadow of L1's VMID `vmid`.
-    pub fn invalidate_vmid_s1(&mut self, vmid: u16) {
-        self.stats.invalidations += 1;
-        for n in self.map.values_mut().filter(|n| n.key.vmid == vmid) {
-            n.tables.invalidate_s1();
         }
     }
 

@@ -17,6 +17,7 @@
 //!   regime runs on the EL1 regime with HCR_EL2.NV1, the formats of TCR,
 //!   SCTLR and CPTR translated.
 
+use crate::vncr::VncrPage;
 use arch::esr::Enc;
 use arch::regs::{hcr, spsr};
 
@@ -355,9 +356,6 @@ pub enum Access {
     Done(u64),
     /// UNDEFINED at virtual EL2 (inject an Undefined Instruction exception).
     Undef,
-    /// L1 changed HCR_EL2.E2H in its page: switch the layout and run the
-    /// instruction again.
-    Retry,
     /// Not a register L0 keeps here (the caller handles it: TLBI, AT, GIC
     /// status registers, ID registers...).
     Other,
@@ -585,36 +583,9 @@ impl El2State {
         self.live = true;
     }
 
-    /// L1 wrote HCR_EL2 with E2H = `e2h` in its page: reinterpret its EL2
-    /// registers in the new layout (as the hardware would: the register
-    /// bits stay, their meaning changes). Returns whether it changed.
-    pub fn set_e2h(&mut self, hw: &mut impl HwRegs, e2h: bool) -> bool {
-        if e2h == self.e2h {
-            return false;
-        }
-        let live = self.live;
-        self.save(hw);
-        self.e2h = e2h;
-        if live {
-            self.load(hw);
-        }
-        true
-    }
-
     /// A trapped MRS (`read`) or MSR of `enc` at virtual EL2, with `val`
-    /// the value written. `l1_hcr` is L1's HCR_EL2 from its page.
-    pub fn access(
-        &mut self,
-        hw: &mut impl HwRegs,
-        enc: Enc,
-        read: bool,
-        val: u64,
-        l1_hcr: u64,
-    ) -> Access {
-        // HCR_EL2 writes never trap: a changed E2H shows at the next trap.
-        if self.set_e2h(hw, l1_hcr & hcr::E2H != 0) {
-            return Access::Retry;
-        }
+    /// the value written.
+    pub fn access(&mut self, hw: &mut impl HwRegs, enc: Enc, read: bool, val: u64) -> Access {
         let (op0, op1, crn, crm, op2) = (enc.op0(), enc.op1(), enc.crn(), enc.crm(), enc.op2());
         let reg = match (op0, op1, crn, crm, op2) {
             (3, 4, 1, 0, 0) => Some(Reg::Sctlr),
@@ -674,6 +645,26 @@ impl El2State {
             // they are UNDEFINED.
             (3, 5, ..) if !self.e2h => Access::Undef,
             _ => Access::Other,
+        }
+    }
+
+    /// CNTP_TVAL_EL02 (`virt` false) or CNTV_TVAL_EL02 from a VHE L1: its
+    /// guest's EL1 timer, whose CVAL is in the VNCR page (these two have no
+    /// slot of their own and trap); the virtual timer counts the physical
+    /// count `now` minus the guest's CNTVOFF_EL2 (Arm ARM D12, "The
+    /// virtual counter"). Returns what a read gives.
+    pub fn guest_tval(page: &mut VncrPage, virt: bool, read: bool, val: u64, now: u64) -> u64 {
+        use crate::vncr::{el1, el2};
+        let (slot, count) = if virt {
+            (el1::CNTV_CVAL, now.wrapping_sub(page.get(el2::CNTVOFF)))
+        } else {
+            (el1::CNTP_CVAL, now)
+        };
+        if read {
+            page.get(slot).wrapping_sub(count) & 0xffff_ffff
+        } else {
+            page.set(slot, count.wrapping_add(val as u32 as i32 as i64 as u64));
+            0
         }
     }
 

@@ -112,10 +112,6 @@ pub fn maintenance_pending(page: &VncrPage, nr: usize) -> bool {
 pub struct Loaded {
     /// Hardware ICH_LR<n>_EL2 values.
     pub lrs: [u64; MAX_LRS],
-    /// L1's LRs with HW = 1 whose L1 pINTID has no physical interrupt
-    /// behind it (bit n): their HW bit was cleared, and their deactivation
-    /// by the guest must be passed on to L0's vGIC for L1.
-    pub soft_hw: u32,
     /// ICH_HCR_EL2 to run with (L1's, with L0's trap bits added).
     pub hcr: u64,
     /// ICH_VMCR_EL2.
@@ -148,8 +144,9 @@ pub fn load(
             match phys(p1) {
                 Some(p) => l |= u64::from(p) << ich_lr::PINTID_SHIFT,
                 None => {
+                    // No physical interrupt behind L1's: a software one
+                    // (its deactivation reaches L0 through `sync`).
                     l &= !ich_lr::HW;
-                    out.soft_hw |= 1 << n;
                 }
             }
         }
@@ -259,7 +256,6 @@ mod tests {
             0,
             "no physical interrupt: software LR"
         );
-        assert_eq!(l.soft_hw, 0b10);
         assert_eq!(l.lrs[2], PEND | 5);
         assert_eq!(l.hcr, ich_hcr::EN | ich_hcr::TALL0);
         // The guest took 5 (active), deactivated 50, left 27 pending.

@@ -343,3 +343,27 @@ fn an_sgi_sent_while_active_waits_for_its_completion_not_an_underflow() {
     assert_eq!(lrs.eisr(), 0, "the completed LR is cleared");
     assert_eq!(lrs.intids(), [5], "the second SGI is delivered");
 }
+
+#[test]
+fn the_cpu_interface_signals_only_what_it_would_take() {
+    use arch::regs::ich_vmcr::{VENG1, VPMR_SHIFT};
+    let pend = |prio: u64| ich_lr::PENDING | ich_lr::GROUP1 | prio << ich_lr::PRIORITY_SHIFT | 40;
+    let open = VENG1 | 0xf8 << VPMR_SHIFT;
+    assert!(cpuif_signals(&[pend(0xa0)], open, [0, 0], 5));
+    assert!(
+        !cpuif_signals(&[pend(0xa0)], VENG1, [0, 0], 5),
+        "masked by the priority mask"
+    );
+    assert!(
+        !cpuif_signals(&[pend(0xa0)], 0xf8 << VPMR_SHIFT, [0, 0], 5),
+        "group 1 disabled"
+    );
+    // 0xa0 active (group 0xa0 >> 3 = 20): an equal priority waits, a higher one preempts.
+    assert!(!cpuif_signals(&[pend(0xa0)], open, [0, 1 << 20], 5));
+    assert!(cpuif_signals(&[pend(0x80)], open, [0, 1 << 20], 5));
+    let active = ich_lr::ACTIVE | ich_lr::GROUP1 | 0x80 << ich_lr::PRIORITY_SHIFT;
+    assert!(
+        !cpuif_signals(&[active, 0], open, [0, 0], 5),
+        "nothing pending"
+    );
+}

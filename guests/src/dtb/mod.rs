@@ -1,7 +1,7 @@
 //! The guest's device tree, built from the host (QEMU `virt`) DTB.
 //!
 //! L0 gives its VM a subset of the board: the RAM it does not keep, N vCPUs
-//! with PSCI over HVC, the GICv3 distributor/redistributors (emulated or
+//! with PSCI (over HVC for a plain guest, SMC for a guest hypervisor), the GICv3 distributor/redistributors (emulated or
 //! passed by L0) and the architected timer, plus the devices the
 //! [`Allow`] policy passes through. [`build`] reads the host DTB (checked by
 //! [`check`], then read with the `fdt` crate) and writes a new one with

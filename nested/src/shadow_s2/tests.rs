@@ -250,7 +250,6 @@ impl ShadowTables for FakeTables {
         self.maps.clear();
         self.cleared += 1;
     }
-    fn invalidate_s1(&mut self) {}
     fn vttbr(&self) -> u64 {
         self.vttbr
     }

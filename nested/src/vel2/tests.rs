@@ -194,10 +194,6 @@ fn nvhe_registers_are_translated() {
     s.set(&mut hw, Reg::Cptr, CPTR_EL2_NVHE_RESET | (1 << 10));
     assert_eq!(hw.read(Hw::Cpacr) & (3 << 20), 0);
     assert_eq!(hw.read(Hw::Cpacr) & (3 << 16), 3 << 16);
-    // The flip to E2H = 1 reinterprets the bits as they are.
-    assert!(s.set_e2h(&mut hw, true));
-    assert_eq!(hw.read(Hw::Ttbr0), 0xabcd_0000_4800_0000);
-    assert!(!s.set_e2h(&mut hw, true));
 }
 
 #[test]
@@ -206,45 +202,35 @@ fn trapped_accesses() {
     let mut s = El2State::new(true);
     s.load(&mut hw);
     let vbar = Enc::new(3, 4, 12, 0, 0);
-    assert_eq!(
-        s.access(&mut hw, vbar, false, 0x4000_07ff, hcr::E2H),
-        Access::Done(0)
-    );
+    assert_eq!(s.access(&mut hw, vbar, false, 0x4000_07ff), Access::Done(0));
     assert_eq!(hw.read(Hw::Vbar), 0x4000_0000, "VBAR's low bits are RES0");
-    assert_eq!(
-        s.access(&mut hw, vbar, true, 0, hcr::E2H),
-        Access::Done(0x4000_0000)
-    );
+    assert_eq!(s.access(&mut hw, vbar, true, 0), Access::Done(0x4000_0000));
     // HPFAR has no slot: a copy L0 keeps.
     let hpfar = Enc::new(3, 4, 6, 0, 4);
-    s.access(&mut hw, hpfar, false, 0x1230, hcr::E2H);
-    assert_eq!(
-        s.access(&mut hw, hpfar, true, 0, hcr::E2H),
-        Access::Done(0x1230)
-    );
+    s.access(&mut hw, hpfar, false, 0x1230);
+    assert_eq!(s.access(&mut hw, hpfar, true, 0), Access::Done(0x1230));
     // CNTKCTL_EL12 is the guest's, not the hardware's.
     let cntkctl12 = Enc::new(3, 5, 14, 1, 0);
-    s.access(&mut hw, cntkctl12, false, 3, hcr::E2H);
+    s.access(&mut hw, cntkctl12, false, 3);
     assert_eq!(s.raw(Reg::GuestCntkctl), 3);
     assert_eq!(hw.read(Hw::Cntkctl), s.raw(Reg::Cnthctl) & 0x3ff);
     // ICC_SRE_EL2, and what L0 does not keep.
     assert_eq!(
-        s.access(&mut hw, Enc::new(3, 4, 12, 9, 5), true, 0, hcr::E2H),
+        s.access(&mut hw, Enc::new(3, 4, 12, 9, 5), true, 0),
         Access::Done(0xf)
     );
     assert_eq!(
-        s.access(&mut hw, Enc::new(3, 4, 12, 11, 3), true, 0, hcr::E2H),
+        s.access(&mut hw, Enc::new(3, 4, 12, 11, 3), true, 0),
         Access::Other
     );
-    // An E2H change in the page: the layout switches and the access is retried.
-    assert_eq!(s.access(&mut hw, vbar, true, 0, 0), Access::Retry);
-    assert!(!s.e2h);
-    // With E2H = 0 the EL12 aliases are UNDEFINED.
+    // With E2H = 0 (an nVHE-only virtual EL2) the EL12 aliases are UNDEFINED.
+    let mut s = El2State::new(false);
+    s.load(&mut hw);
     assert_eq!(
-        s.access(&mut hw, Enc::new(3, 5, 1, 0, 0), true, 0, 0),
+        s.access(&mut hw, Enc::new(3, 5, 1, 0, 0), true, 0),
         Access::Undef
     );
-    assert_eq!(s.access(&mut hw, cntkctl12, true, 0, 0), Access::Undef);
+    assert_eq!(s.access(&mut hw, cntkctl12, true, 0), Access::Undef);
 }
 
 #[test]
@@ -257,19 +243,19 @@ fn timers_back_onto_the_el1_timers() {
     s.hw_cntvoff = 500;
     s.load(&mut hw);
     let cnthp_tval = Enc::new(3, 4, 14, 2, 0);
-    s.access(&mut hw, cnthp_tval, false, 100, 0);
+    s.access(&mut hw, cnthp_tval, false, 100);
     assert_eq!(hw.read(Hw::CntpCval), 1_000_100);
-    assert_eq!(s.access(&mut hw, cnthp_tval, true, 0, 0), Access::Done(100));
+    assert_eq!(s.access(&mut hw, cnthp_tval, true, 0), Access::Done(100));
     // A negative TVAL.
-    s.access(&mut hw, cnthp_tval, false, 0xffff_ff9c, 0);
+    s.access(&mut hw, cnthp_tval, false, 0xffff_ff9c);
     assert_eq!(hw.read(Hw::CntpCval), 999_900);
     // CNTHV compares with the physical count; the hardware virtual timer
     // with the offset one.
     let cnthv_cval = Enc::new(3, 4, 14, 3, 2);
-    s.access(&mut hw, cnthv_cval, false, 2_000_000, 0);
+    s.access(&mut hw, cnthv_cval, false, 2_000_000);
     assert_eq!(hw.read(Hw::CntvCval), 2_000_000 - 500);
     assert_eq!(
-        s.access(&mut hw, cnthv_cval, true, 0, 0),
+        s.access(&mut hw, cnthv_cval, true, 0),
         Access::Done(2_000_000)
     );
     s.save(&hw);
@@ -294,4 +280,22 @@ fn translations() {
     assert_eq!(hw_to_el2(spsr::EL1H | NZCV), spsr::EL2H | NZCV);
     assert_eq!(hw_to_el2(spsr::EL0T), spsr::EL0T);
     assert_eq!(el2_to_hw(spsr::EL2T), spsr::EL1T);
+}
+
+#[test]
+fn guest_tval_from_a_vhe_l1() {
+    use crate::vncr::{el1, el2};
+    let mut page = VncrPage::default();
+    page.set(el2::CNTVOFF, 1000);
+    // CNTV_TVAL_EL02 write: CVAL = (now - CNTVOFF) + sext(tval).
+    assert_eq!(El2State::guest_tval(&mut page, true, false, 0x10, 5000), 0);
+    assert_eq!(page.get(el1::CNTV_CVAL), 4000 + 0x10);
+    assert_eq!(El2State::guest_tval(&mut page, true, true, 0, 5004), 0xc);
+    // A negative TVAL; the physical timer ignores CNTVOFF.
+    El2State::guest_tval(&mut page, false, false, 0xffff_fff0, 5000);
+    assert_eq!(page.get(el1::CNTP_CVAL), 5000 - 16);
+    assert_eq!(
+        El2State::guest_tval(&mut page, false, true, 0, 5000),
+        0xffff_fff0
+    );
 }
