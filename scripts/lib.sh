@@ -95,6 +95,86 @@ l0_verdict() {
   fi
 }
 
+# l0_counters L0LOG [N]: L0's counters block N (1-based, in the order L0
+# printed them; 0 or none: the last) from L0's console log, as lines
+# "CTX REASON COUNT" (CTX l1 or l2, each summed over the vCPUs) and
+# "shadow TEXT" (the shadow stage-2 line). Fails when there is no block N.
+# A block is what el2's Vm::print_counters prints, from "exits cpu0:" on:
+# at power-off, and when the guest (or L2) makes the print-counters call.
+l0_counters() {
+  awk -v want="${2:-0}" '
+    / exits cpu0: / { n++ }
+    n && / exits cpu[0-9]+( l2)?: / {
+      ctx = ($0 ~ / exits cpu[0-9]+ l2: /) ? "l2" : "l1"
+      s = $0
+      sub(/.* exits cpu[0-9]+( l2)?: /, "", s)
+      k = split(s, f, " ")
+      for (i = 1; i <= k; i++) {
+        split(f[i], kv, "=")
+        if (kv[1] != "total") c[n, ctx, kv[1]] += kv[2]
+      }
+      got[n] = 1
+    }
+    n && / shadow stage 2: / { s = $0; sub(/.* shadow stage 2: /, "", s); sh[n] = s }
+    END {
+      b = want ? want : n
+      if (b < 1 || b > n || !(b in got)) exit 1
+      for (key in c) { split(key, p, SUBSEP); if (p[1] == b) print p[2], p[3], c[key] }
+      if (b in sh) print "shadow", sh[b]
+    }' "$1"
+}
+
+# l0_exits_table L0LOG [N] [MS]: counters block N (as l0_counters) as a
+# table: one row per context (l1, l2) and their sum, one column per exit
+# reason with a non-zero count, largest first; with MS (the milliseconds
+# the counts took) also the sum per second. Then the shadow stage-2 line.
+l0_exits_table() {
+  local rows
+  rows=$(l0_counters "$1" "${2:-0}") || return 1
+  awk -v ms="${3:-0}" '
+    $1 == "shadow" { sub(/^shadow /, ""); sh = $0; next }
+    {
+      c[$1, $2] += $3; all[$2] += $3; tot[$1] += $3; T += $3
+      if (!($2 in seen)) { seen[$2] = 1; name[++k] = $2 }
+      if (!($1 in cseen)) { cseen[$1] = 1; ctx[++m] = $1 }
+    }
+    function cell(v) { return sprintf("%d", v + 0.5) }
+    END {
+      for (i = 1; i <= k; i++)
+        for (j = i + 1; j <= k; j++)
+          if (all[name[j]] > all[name[i]]) { t = name[i]; name[i] = name[j]; name[j] = t }
+      for (i = 1; i <= m; i++)
+        for (j = i + 1; j <= m; j++)
+          if (ctx[j] < ctx[i]) { t = ctx[i]; ctx[i] = ctx[j]; ctx[j] = t }
+      nr = 0
+      for (i = 1; i <= m; i++) {
+        lab[++nr] = ctx[i]; v[nr, 0] = tot[ctx[i]]
+        for (j = 1; j <= k; j++) v[nr, j] = c[ctx[i], name[j]]
+      }
+      lab[++nr] = "all"; v[nr, 0] = T
+      for (j = 1; j <= k; j++) v[nr, j] = all[name[j]]
+      if (ms > 0) {
+        lab[++nr] = "all per s"; v[nr, 0] = T * 1000 / ms
+        for (j = 1; j <= k; j++) v[nr, j] = all[name[j]] * 1000 / ms
+      }
+      hd[0] = "total"
+      for (j = 1; j <= k; j++) hd[j] = name[j]
+      for (j = 0; j <= k; j++) {
+        w[j] = length(hd[j])
+        for (r = 1; r <= nr; r++) if (length(cell(v[r, j])) > w[j]) w[j] = length(cell(v[r, j]))
+      }
+      line = sprintf("%-9s", "context")
+      for (j = 0; j <= k; j++) line = line sprintf("  %" w[j] "s", hd[j])
+      print line
+      for (r = 1; r <= nr; r++) {
+        line = sprintf("%-9s", lab[r])
+        for (j = 0; j <= k; j++) line = line sprintf("  %" w[j] "s", cell(v[r, j]))
+        print line
+      }
+      if (sh != "") print "shadow stage 2: " sh
+    }' <<<"$rows"
+}
+
 # expect LOG MARKER...: every marker (fixed string) appears in LOG.
 expect() {
   local log=$1 m miss=0; shift
