@@ -257,3 +257,45 @@ scenario_bare_linux() { # LOG TIMEOUT
 
 # Markers a good `linux` boot prints.
 LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "linux-scenario: nproc 2" "linux-scenario: timer irqs in 1s:" "linux-scenario: done")
+
+# kik_check NAME SCENARIO RUNNER-ARGS...: a kvm-in-kvm run for the tests
+# (scripts/kvm-in-kvm.sh SCENARIO --name NAME ARGS; it checks every stage
+# itself), then its logs checked again: L1 at EL2 with KVM in the
+# scenario's mode, both L2s (1 and 2 vCPUs) up, their workload good, off;
+# no failure line, panic or BAD anywhere; under L0 (no --bare in ARGS) also
+# L0's own account: its verdict (no failure, powered off), L1 given the
+# virtual EL2 of that mode, exits taken from L2 counted, the shadow stage 2
+# filled, no ERROR line. Prints the logs' tails on failure.
+kik_check() {
+  local name=$1 scenario=$2 rc ok=1 bare=0 a mode vel2 fills
+  shift 2
+  for a in "$@"; do [ "$a" = --bare ] && bare=1; done
+  "$ROOT/scripts/kvm-in-kvm.sh" "$scenario" --name "$name" "$@"
+  rc=$?
+  local log=$LOGS/$name.log l0; l0=$(l0_log "$log")
+  case $scenario in
+    kvm-in-kvm) mode="VHE mode initialized successfully" vel2=VHE ;;
+    kvm-in-kvm-nvhe) mode="Hyp nVHE mode initialized successfully" vel2=nVHE ;;
+  esac
+  [ $rc -eq 0 ] || { echo "runner status $rc"; ok=0; }
+  expect "$log" "CPU: All CPU(s) started at EL2" "kvm [1]: $mode" \
+    "kvm-in-kvm: L1 KVM ready: /dev/kvm, $mode" "L2| l2: up nproc 1" "kvm-in-kvm: L2 off smp=1 rc=0 ok" \
+    "L2| l2: up nproc 2" "kvm-in-kvm: L2 off smp=2 rc=0 ok" "kvm-in-kvm: L1 done: 2 L2 run(s) ok" || ok=0
+  local n
+  for n in 1 2; do
+    grep -qE "^L2\| l2: workload md5 96995b58d4cbf6aaa9041b4f00c7f6ae ok, irqs( cpu[0-9]+=\+[1-9][0-9]*){$n} elapsed [0-9.]+s ok\$" "$log" ||
+      { echo "no good $n-vCPU L2 workload line"; ok=0; }
+  done
+  expect_not "$log" "kvm-in-kvm: FAIL" "Kernel panic" "BAD" || ok=0
+  [ $scenario = kvm-in-kvm-nvhe ] && { expect_not "$log" "kvm [1]: VHE mode initialized" || ok=0; }
+  if [ $bare = 0 ]; then
+    l0_verdict "$log" || ok=0
+    grep -qE "^L0\| cpu0 guest: [0-9]+ vCPUs at virtual EL2 \($vel2\)" "$l0" || { echo "L0 did not give L1 a $vel2 virtual EL2"; ok=0; }
+    grep -qE '^L0\| cpu0 exits cpu[0-9]+ l2: total=[1-9]' "$l0" || { echo "L0 counted no exits from L2"; ok=0; }
+    fills=$(sed -n 's/.*shadow stage 2: .* fills \([0-9]*\),.*/\1/p' "$l0" | tail -n 1)
+    [ "${fills:-0}" -gt 0 ] || { echo "L0's shadow stage 2 was never filled (fills=${fills:-none})"; ok=0; }
+    expect_not "$l0" "ERROR" || ok=0
+  fi
+  [ $ok = 1 ] || tail_log "$log"
+  [ $ok = 1 ]
+}
