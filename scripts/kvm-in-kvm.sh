@@ -19,17 +19,27 @@
 #   --mode boot|bench    L2 is Linux (boot) or test-l2's micro-benchmark (bench)
 #   --bench-iters N      iterations per operation in bench mode
 #   --timeout S          the whole run (default 900; L1 limits each L2 run itself)
-#   --serial LAYOUT      single: L1's console and L0's lines share serial0/stdio;
-#                        split: serial0 is L1's console, serial1 is L0's (default:
-#                        $KIK_SERIAL, else single)
+#   --serial LAYOUT      under L0, where L0's console goes (default: $KIK_SERIAL,
+#                        else split): split: serial0 is L1's console, serial1
+#                        L0's own (a UART L1 never sees); single: one UART that
+#                        L0 and L1 share, so L1 can forge L0's lines (warned;
+#                        for comparisons with older runs only). --bare has no
+#                        L0 and one UART.
 #   --verbose            stream every console line (default: one line per stage)
 #   --name NAME          log name (default: the scenario, with -bare)
 #
-# Logs (paths printed): $LOGS/NAME.log (everything, in order), NAME-l0.log
-# (lines starting with "L0|"), NAME-l1.log (L1's console without L2's lines),
-# NAME-l2-TAG.log (each L2 run, "L2| " stripped). A failure anywhere (L1
-# panic, a stage not reached, a FAIL line from L1's init, a timeout, QEMU's
-# status) ends the run with status 1 and the name of the stage that failed.
+# The board is scripts/lib.sh's (QEMU_BOARD: -display none, no monitor, no
+# semihosting, the pvpanic device through which L0 reports a failure: QEMU
+# then exits 1).
+# Logs (paths printed): $LOGS/NAME.log (everything, in order; lines on L1's
+# console that pose as L0's are marked "[L1] L0|"), NAME.l0.log (L0's
+# console), NAME.qemu.log (QEMU's own messages), NAME-l1.log (L1's console
+# without L2's lines), NAME-l2-TAG.log (each L2 run, "L2| " stripped).
+# A failure anywhere (an L0 failure on L0's console, L1 panic, a stage not
+# reached, a FAIL line from L1's init, a timeout, QEMU's status) ends the run
+# with status 1, the name of the stage that failed and why. At the end: the
+# stage times and L0's exit counts (its power-off counters) by reason and
+# context.
 set -uo pipefail
 shopt -s lastpipe
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -38,7 +48,7 @@ ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 
 scenario=kvm-in-kvm bare=0 verbose=0 l1_kernel="" l1_initrd="" l1_append="" smp=2 mem=2G
 l0_append=${KIK_L0_APPEND:-} l0_append_set=0
-l2smp=1,2 mode=boot bench_iters="" timeout_s=900 serial=${KIK_SERIAL:-single} name=""
+l2smp=1,2 mode=boot bench_iters="" timeout_s=900 serial=${KIK_SERIAL:-split} name=""
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -69,7 +79,6 @@ case $serial in single | split) ;; *) echo "kvm-in-kvm: --serial single|split" >
 T0=${EPOCHREALTIME/./}
 now_ms() { echo $(((${EPOCHREALTIME/./} - T0) / 1000)); }
 secs() { printf '%d.%01d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
-say() { printf '[kik] %7ss  %s\n' "$(secs "$(now_ms)")" "$*"; }
 die() { echo "[kik] ERROR: $*"; exit 2; }
 
 # ---- images ----
@@ -115,13 +124,14 @@ image_size() { # FILE: the arm64 Image header's image_size (offset 16), else the
   v=$(od -A n -t u8 -j 16 -N 8 "$1" | tr -d ' ')
   [ -n "$v" ] && [ "$v" -gt 0 ] && echo "$v" || stat -L -c %s "$1"
 }
-board=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on -m "$mem" -smp "$smp"
-  -nographic -monitor none -no-reboot)
+# The project's board (scripts/lib.sh), serial0 on QEMU's stdout; under L0
+# with the split layout serial1 (L0's console) goes to a FIFO read below.
+board=("${QEMU_BOARD[@]}" -m "$mem" -smp "$smp" -serial stdio)
 fifo=""
-if [ $serial = split ]; then
+if [ $bare = 0 ] && [ $serial = split ]; then
   fifo=$(mktemp -u "$BUILD/kik-l0.XXXXXX")
   mkfifo "$fifo"
-  board+=(-serial stdio -serial "file:$fifo")
+  board+=(-serial "file:$fifo")
 fi
 if [ $bare = 1 ]; then
   load=(-kernel "$l1_kernel" -initrd "$l1_initrd" -append "$l1_append")
@@ -159,30 +169,59 @@ STAGES+=("L1 off")
 declare -A AT=()
 
 LOG=$LOGS/$name.log
-L0LOG=$LOGS/$name-l0.log L1LOG=$LOGS/$name-l1.log
-rm -f "$LOG" "$L0LOG" "$L1LOG" "$LOGS/$name"-l2-*.log
+L0LOG=$(l0_log "$LOG") QLOG=$(qemu_log "$LOG") L1LOG=$LOGS/$name-l1.log
+rm -f "$LOG" "$L0LOG" "$QLOG" "$L1LOG" "$LOGS/$name"-l2-*.log
 : >"$LOG"
 : >"$L1LOG"
+: >"$L0LOG"
 where=$([ $bare = 1 ] && echo "bare QEMU (L1 at real EL2)" || echo "L0 (L1 at virtual EL2)")
 echo "[kik] $scenario on $where: L1 $(basename "$l1_kernel") + $(basename "$l1_initrd"), $smp vCPUs, $mem; L2 runs: ${TAGS[*]}"
 echo "[kik] L1 command line: $l1_append"
-echo "[kik] logs: $LOG (all), $L1LOG, $L0LOG, $LOGS/$name-l2-TAG.log"
+[ $bare = 0 ] && echo "[kik] L0 command line: ${l0_append:-(none)}; L0's console: $([ $serial = split ] && echo "serial1 (its own UART)" || echo "serial0, shared with L1")"
+if [ $bare = 0 ] && [ $serial = single ]; then
+  echo "[kik] WARNING: --serial single: L0 and L1 share one UART, so L1 (or L2 through it) can forge"
+  echo "[kik] WARNING: L0's lines, its verdict and its counters; use the default (split) for results"
+fi
+echo "[kik] logs: $LOG (all), $L1LOG, $([ $bare = 0 ] && echo "$L0LOG, ")$QLOG, $LOGS/$name-l2-TAG.log"
 
-reach() { # STAGE: record the first time a stage is reached
+reach() { # STAGE [MS]: record the first time a stage is reached (now, or at MS)
   [ -n "${AT[$1]:-}" ] && return 0
-  AT[$1]=$(now_ms)
-  say "$1"
+  AT[$1]=${2:-$(now_ms)}
+  printf '[kik] %7ss  %s\n' "$(secs "${AT[$1]}")" "$1"
 }
-fail_stage="" fail_why="" l1_done=0 tag="" panic=0
+fail_stage="" fail_why="" l1_done=0 tag="" panic=0 first_mark=""
+# l0_line LINE: a line of L0's console.
+l0_line() {
+  echo "$1" >>"$LOG"
+  echo "$1" >>"$L0LOG"
+  [ $verbose = 1 ] && printf '%s\n' "$1"
+  reach "L0 up"
+  case $1 in
+    *ERROR* | *FATAL* | *PANIC* | *FAILED*) [ $verbose = 1 ] || echo "$1" ;;
+    *"counters at L2's request"*) [ -n "$first_mark" ] || first_mark=$(now_ms) ;;
+  esac
+}
+# on_line SOURCE LINE: SOURCE 0 is serial1 (L0's own UART), 1 serial0
+# (L1's console; under L0 with --serial single, L0's too).
 on_line() {
-  local line=$1
+  local line=$2
+  if [ "$1" = 0 ]; then
+    l0_line "$line"
+    return
+  fi
   case $line in
     L0\|*)
-      echo "$line" >>"$L0LOG"
-      [ $bare = 0 ] && reach "L0 up"
-      case $line in *ERROR* | *FATAL* | *PANIC*) [ $verbose = 1 ] || echo "$line" ;; esac
-      return
+      if [ $bare = 0 ] && [ $serial = single ]; then
+        l0_line "$line"
+        return
+      fi
+      # Only L0's own UART speaks for L0: here it is L1's text.
+      [ $bare = 0 ] && line="[L1] $line"
       ;;
+  esac
+  echo "$line" >>"$LOG"
+  [ $verbose = 1 ] && printf '%s\n' "$line"
+  case $line in
     L2\|*)
       local l2=${line#L2| }
       [ -n "$tag" ] && echo "$l2" >>"$LOGS/$name-l2-${tag//=/}.log"
@@ -223,43 +262,63 @@ T0=${EPOCHREALTIME/./}
   if [ -n "$fifo" ]; then
     # serial1 (L0's console): whole lines, each marked "L0|". It ends when
     # QEMU closes the FIFO; if QEMU never opened it, it is stopped below.
-    sed -u -e 's/\r$//' -e '/^L0|/!s/^/L0| /' <"$fifo" &
+    sed -u -e 's/\r$//' -e '/^L0|/!s/^/L0| /' -e 's/^/0|/' <"$fifo" &
     l0pid=$!
   fi
   # Each stream passes a line-buffered sed, so the merged pipe gets whole
-  # lines as they come (no CRs).
-  timeout -k 5 "$timeout_s" qemu-system-aarch64 "${board[@]}" "${load[@]}" </dev/null 2>&1 | sed -u 's/\r$//'
+  # lines as they come (no CRs), each tagged with its UART ("0|": serial1,
+  # "1|": serial0). QEMU's own messages go to their log.
+  timeout -k 5 "$timeout_s" qemu-system-aarch64 "${board[@]}" "${load[@]}" </dev/null 2>"$QLOG" |
+    sed -u -e 's/\r$//' -e 's/^/1|/'
   echo "${PIPESTATUS[0]}" >"$rcfile"
   if [ -n "$l0pid" ]; then
     (sleep 2; kill "$l0pid" 2>/dev/null) &
     wait "$l0pid" 2>/dev/null
   fi
 } | while IFS= read -r line; do
-  echo "$line" >>"$LOG"
-  [ $verbose = 1 ] && printf '%s\n' "$line"
-  on_line "$line"
+  on_line "${line%%|*}" "${line#?|}"
 done
 rc=$(cat "$rcfile")
 rm -f "$rcfile" ${fifo:+"$fifo"}
 end=$(now_ms)
-[ "$rc" = 0 ] && [ $l1_done = 1 ] && [ -z "$fail_stage" ] && reach "L1 off"
+# L0's own account, from L0's console only: a failure it reported (its
+# FAILED/PANIC/FATAL lines; QEMU then exits 1 through the pvpanic device),
+# or no power-off.
+l0_why="" l0_failed=0
+if [ $bare = 0 ]; then
+  l0_why=$(l0_verdict "$LOG") || { grep -qE '^L0\| (FAILED|PANIC|FATAL)' "$L0LOG" && l0_failed=1; }
+fi
+[ "$rc" = 0 ] && [ $l1_done = 1 ] && [ -z "$fail_stage" ] && [ -z "$l0_why" ] && reach "L1 off" "$end"
 
 # ---- verdict ----
 missing=()
 for s in "${STAGES[@]}"; do [ -n "${AT[$s]:-}" ] || missing+=("$s"); done
 kmiss=()
 for m in "${KMARK[@]}"; do grep -qF -- "$m" "$L1LOG" || kmiss+=("$m"); done
+rc_why() { # QEMU's status in words
+  case $rc in
+    124 | 137) echo "timeout after ${timeout_s}s" ;;
+    0) echo "QEMU exited (status 0) before this stage" ;;
+    1) if [ $bare = 0 ]; then
+         echo "QEMU exited with status 1 (L0's failure signal through pvpanic, or a QEMU error: see $QLOG)"
+       else
+         echo "QEMU exited with status 1"
+       fi ;;
+    *) echo "QEMU exited with status $rc" ;;
+  esac
+}
+if [ $l0_failed = 1 ]; then
+  # L0 failed: that is the cause, whatever L1 said after.
+  fail_stage=${missing[0]:-L1 off}
+  fail_why="$l0_why${fail_why:+; $fail_why}"
+  [ "$rc" = 1 ] && fail_why+="; L0 ended the run through pvpanic"
+fi
 if [ -z "$fail_stage" ] && [ ${#missing[@]} -gt 0 ]; then
   fail_stage=${missing[0]}
-  if [ -z "$fail_why" ]; then
-    case $rc in
-      124 | 137) fail_why="timeout after ${timeout_s}s" ;;
-      0) fail_why="QEMU exited (status 0) before this stage" ;;
-      *) fail_why="QEMU exited with status $rc" ;;
-    esac
-  fi
+  [ -n "$fail_why" ] || fail_why=$(rc_why)
 fi
-if [ -z "$fail_stage" ] && [ "$rc" != 0 ]; then fail_stage="L1 off" fail_why="QEMU exited with status $rc"; fi
+if [ -z "$fail_stage" ] && [ "$rc" != 0 ]; then fail_stage="L1 off" fail_why=$(rc_why); fi
+if [ -z "$fail_stage" ] && [ -n "$l0_why" ]; then fail_stage="L1 off" fail_why=$l0_why; fi
 if [ -z "$fail_stage" ] && [ $own_kernel = 1 ] && [ ${#kmiss[@]} -gt 0 ]; then
   fail_stage="L1 KVM ready" fail_why="L1 kernel did not print: ${kmiss[*]}"
 fi
@@ -278,7 +337,15 @@ printf '[kik]   %-24s %8ss\n' "total wall" "$(secs "$end")"
 for m in "${KMARK[@]}"; do
   printf '[kik]   L1: %-52s %s\n' "\"$m\"" "$(grep -qF -- "$m" "$L1LOG" && echo seen || echo "NOT seen")"
 done
-[ -s "$L0LOG" ] && grep -E 'exits (all|cpu)' "$L0LOG" | sed 's/^/[kik]   /'
+if [ $bare = 0 ] && l0_counters "$L0LOG" >/dev/null; then
+  echo "[kik] L0's exits by reason and context (its counters at the end, all vCPUs; l1: L1 at virtual"
+  echo "[kik] EL2 and its EL0, l2: L1's guests; per s: over the whole run):"
+  l0_exits_table "$L0LOG" 0 "$end" | sed 's/^/[kik]   /'
+  if [ -n "$first_mark" ] && l0_counters "$L0LOG" 1 >/dev/null; then
+    echo "[kik] L0's exits up to L2's first counters call, at $(secs "$first_mark") s (L1's boot and init, L1's QEMU starting L2):"
+    l0_exits_table "$L0LOG" 1 "$first_mark" | sed 's/^/[kik]   /'
+  fi
+fi
 for t in "${TAGS[@]}"; do
   f=$LOGS/$name-l2-${t//=/}.log
   [ -s "$f" ] && grep -m 3 -E '^(l2: (up|workload)|bench: )' "$f" | sed "s/^/[kik]   L2 $t: /"

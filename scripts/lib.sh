@@ -95,6 +95,86 @@ l0_verdict() {
   fi
 }
 
+# l0_counters L0LOG [N]: L0's counters block N (1-based, in the order L0
+# printed them; 0 or none: the last) from L0's console log, as lines
+# "CTX REASON COUNT" (CTX l1 or l2, each summed over the vCPUs) and
+# "shadow TEXT" (the shadow stage-2 line). Fails when there is no block N.
+# A block is what el2's Vm::print_counters prints, from "exits cpu0:" on:
+# at power-off, and when the guest (or L2) makes the print-counters call.
+l0_counters() {
+  awk -v want="${2:-0}" '
+    / exits cpu0: / { n++ }
+    n && / exits cpu[0-9]+( l2)?: / {
+      ctx = ($0 ~ / exits cpu[0-9]+ l2: /) ? "l2" : "l1"
+      s = $0
+      sub(/.* exits cpu[0-9]+( l2)?: /, "", s)
+      k = split(s, f, " ")
+      for (i = 1; i <= k; i++) {
+        split(f[i], kv, "=")
+        if (kv[1] != "total") c[n, ctx, kv[1]] += kv[2]
+      }
+      got[n] = 1
+    }
+    n && / shadow stage 2: / { s = $0; sub(/.* shadow stage 2: /, "", s); sh[n] = s }
+    END {
+      b = want ? want : n
+      if (b < 1 || b > n || !(b in got)) exit 1
+      for (key in c) { split(key, p, SUBSEP); if (p[1] == b) print p[2], p[3], c[key] }
+      if (b in sh) print "shadow", sh[b]
+    }' "$1"
+}
+
+# l0_exits_table L0LOG [N] [MS]: counters block N (as l0_counters) as a
+# table: one row per context (l1, l2) and their sum, one column per exit
+# reason with a non-zero count, largest first; with MS (the milliseconds
+# the counts took) also the sum per second. Then the shadow stage-2 line.
+l0_exits_table() {
+  local rows
+  rows=$(l0_counters "$1" "${2:-0}") || return 1
+  awk -v ms="${3:-0}" '
+    $1 == "shadow" { sub(/^shadow /, ""); sh = $0; next }
+    {
+      c[$1, $2] += $3; all[$2] += $3; tot[$1] += $3; T += $3
+      if (!($2 in seen)) { seen[$2] = 1; name[++k] = $2 }
+      if (!($1 in cseen)) { cseen[$1] = 1; ctx[++m] = $1 }
+    }
+    function cell(v) { return sprintf("%d", v + 0.5) }
+    END {
+      for (i = 1; i <= k; i++)
+        for (j = i + 1; j <= k; j++)
+          if (all[name[j]] > all[name[i]]) { t = name[i]; name[i] = name[j]; name[j] = t }
+      for (i = 1; i <= m; i++)
+        for (j = i + 1; j <= m; j++)
+          if (ctx[j] < ctx[i]) { t = ctx[i]; ctx[i] = ctx[j]; ctx[j] = t }
+      nr = 0
+      for (i = 1; i <= m; i++) {
+        lab[++nr] = ctx[i]; v[nr, 0] = tot[ctx[i]]
+        for (j = 1; j <= k; j++) v[nr, j] = c[ctx[i], name[j]]
+      }
+      lab[++nr] = "all"; v[nr, 0] = T
+      for (j = 1; j <= k; j++) v[nr, j] = all[name[j]]
+      if (ms > 0) {
+        lab[++nr] = "all per s"; v[nr, 0] = T * 1000 / ms
+        for (j = 1; j <= k; j++) v[nr, j] = all[name[j]] * 1000 / ms
+      }
+      hd[0] = "total"
+      for (j = 1; j <= k; j++) hd[j] = name[j]
+      for (j = 0; j <= k; j++) {
+        w[j] = length(hd[j])
+        for (r = 1; r <= nr; r++) if (length(cell(v[r, j])) > w[j]) w[j] = length(cell(v[r, j]))
+      }
+      line = sprintf("%-9s", "context")
+      for (j = 0; j <= k; j++) line = line sprintf("  %" w[j] "s", hd[j])
+      print line
+      for (r = 1; r <= nr; r++) {
+        line = sprintf("%-9s", lab[r])
+        for (j = 0; j <= k; j++) line = line sprintf("  %" w[j] "s", cell(v[r, j]))
+        print line
+      }
+      if (sh != "") print "shadow stage 2: " sh
+    }' <<<"$rows"
+}
+
 # expect LOG MARKER...: every marker (fixed string) appears in LOG.
 expect() {
   local log=$1 m miss=0; shift
@@ -177,3 +257,45 @@ scenario_bare_linux() { # LOG TIMEOUT
 
 # Markers a good `linux` boot prints.
 LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "linux-scenario: nproc 2" "linux-scenario: timer irqs in 1s:" "linux-scenario: done")
+
+# kik_check NAME SCENARIO RUNNER-ARGS...: a kvm-in-kvm run for the tests
+# (scripts/kvm-in-kvm.sh SCENARIO --name NAME ARGS; it checks every stage
+# itself), then its logs checked again: L1 at EL2 with KVM in the
+# scenario's mode, both L2s (1 and 2 vCPUs) up, their workload good, off;
+# no failure line, panic or BAD anywhere; under L0 (no --bare in ARGS) also
+# L0's own account: its verdict (no failure, powered off), L1 given the
+# virtual EL2 of that mode, exits taken from L2 counted, the shadow stage 2
+# filled, no ERROR line. Prints the logs' tails on failure.
+kik_check() {
+  local name=$1 scenario=$2 rc ok=1 bare=0 a mode vel2 fills
+  shift 2
+  for a in "$@"; do [ "$a" = --bare ] && bare=1; done
+  "$ROOT/scripts/kvm-in-kvm.sh" "$scenario" --name "$name" "$@"
+  rc=$?
+  local log=$LOGS/$name.log l0; l0=$(l0_log "$log")
+  case $scenario in
+    kvm-in-kvm) mode="VHE mode initialized successfully" vel2=VHE ;;
+    kvm-in-kvm-nvhe) mode="Hyp nVHE mode initialized successfully" vel2=nVHE ;;
+  esac
+  [ $rc -eq 0 ] || { echo "runner status $rc"; ok=0; }
+  expect "$log" "CPU: All CPU(s) started at EL2" "kvm [1]: $mode" \
+    "kvm-in-kvm: L1 KVM ready: /dev/kvm, $mode" "L2| l2: up nproc 1" "kvm-in-kvm: L2 off smp=1 rc=0 ok" \
+    "L2| l2: up nproc 2" "kvm-in-kvm: L2 off smp=2 rc=0 ok" "kvm-in-kvm: L1 done: 2 L2 run(s) ok" || ok=0
+  local n
+  for n in 1 2; do
+    grep -qE "^L2\| l2: workload md5 96995b58d4cbf6aaa9041b4f00c7f6ae ok, irqs( cpu[0-9]+=\+[1-9][0-9]*){$n} elapsed [0-9.]+s ok\$" "$log" ||
+      { echo "no good $n-vCPU L2 workload line"; ok=0; }
+  done
+  expect_not "$log" "kvm-in-kvm: FAIL" "Kernel panic" "BAD" || ok=0
+  [ $scenario = kvm-in-kvm-nvhe ] && { expect_not "$log" "kvm [1]: VHE mode initialized" || ok=0; }
+  if [ $bare = 0 ]; then
+    l0_verdict "$log" || ok=0
+    grep -qE "^L0\| cpu0 guest: [0-9]+ vCPUs at virtual EL2 \($vel2\)" "$l0" || { echo "L0 did not give L1 a $vel2 virtual EL2"; ok=0; }
+    grep -qE '^L0\| cpu0 exits cpu[0-9]+ l2: total=[1-9]' "$l0" || { echo "L0 counted no exits from L2"; ok=0; }
+    fills=$(sed -n 's/.*shadow stage 2: .* fills \([0-9]*\),.*/\1/p' "$l0" | tail -n 1)
+    [ "${fills:-0}" -gt 0 ] || { echo "L0's shadow stage 2 was never filled (fills=${fills:-none})"; ok=0; }
+    expect_not "$l0" "ERROR" || ok=0
+  fi
+  [ $ok = 1 ] || tail_log "$log"
+  [ $ok = 1 ]
+}

@@ -17,6 +17,18 @@
 //! `bench: op=NAME iters=N ticks=T freq=F ns_per_op=X result=0x.. ok|BAD`
 //!
 //! then `bench: done ok` or `bench: done FAILED n`.
+//!
+//! Marks for L0's counters: right before and right after each timed loop
+//! (outside the timed span) the payload makes L0's print-counters call,
+//! HVC with x0 = 0x86000001. As L2 that HVC goes to L1 (L0 forwards it,
+//! printing its exit counters on its own console on the way), so
+//! `scripts/bench-nested.sh` can take L0's exits per operation from the
+//! difference of two printouts. A pair of marks with nothing between comes
+//! first: what the marks themselves cost, to subtract. The answer is not
+//! L0's and is ignored: to L1's KVM 0x86000001 is its PTP call
+//! (ARM_SMCCC_VENDOR_HYP_KVM_PTP_FUNC_ID), and x1 = [`MARK_ARG`] names no
+//! counter, so KVM answers NOT_SUPPORTED; on bare QEMU the marks are
+//! plain hypercalls to L1's KVM, answered the same way.
 
 use crate::probe;
 use rt::psci::{fid, Conduit};
@@ -29,6 +41,8 @@ const GICD_TYPER: usize = 0x0004;
 const WARMUP: u32 = 64;
 /// Iterations when bootargs give none.
 pub const DEFAULT_ITERS: u32 = 20_000;
+/// x1 of a mark: not a counter KVM's PTP call knows (0 virtual, 1 physical).
+const MARK_ARG: u64 = 0xffff_ffff;
 
 /// Where the operations go, from the DTB.
 pub struct Devices {
@@ -69,8 +83,14 @@ fn now() -> u64 {
     t
 }
 
-/// Runs `op` `iters` times (after the warm-up); returns the elapsed counter
-/// ticks and the last result; `ok` must hold for every result.
+/// A mark for L0's counters (see the module doc); the answer is ignored.
+fn mark() {
+    let _ = rt::psci::call(Conduit::Hvc, crate::L0_PRINT_COUNTERS, MARK_ARG, 0, 0);
+}
+
+/// Runs `op` `iters` times (after the warm-up) between two marks; returns
+/// the elapsed counter ticks and the last result; `ok` must hold for every
+/// result.
 fn time(iters: u32, mut op: impl FnMut() -> u64, ok: impl Fn(u64) -> bool) -> (u64, u64, bool) {
     let mut good = true;
     let mut last = 0;
@@ -78,12 +98,14 @@ fn time(iters: u32, mut op: impl FnMut() -> u64, ok: impl Fn(u64) -> bool) -> (u
         last = op();
         good &= ok(last);
     }
+    mark();
     let t0 = now();
     for _ in 0..iters {
         last = op();
         good &= ok(last);
     }
     let t1 = now();
+    mark();
     (t1.wrapping_sub(t0), last, good)
 }
 
@@ -114,6 +136,13 @@ pub fn run(dev: &Devices, iters: u32) -> u32 {
             &|v| v == typer0 && v != 0,
         ),
     ];
+    // L0 prints the first 8 of these calls (el2's rate limit): 2 + 2 * 3.
+    rt::println!(
+        "bench: marks={}: a calibration pair, then one before and one after each timed loop",
+        2 + 2 * ops.len()
+    );
+    mark();
+    mark();
     let mut failed = 0;
     for (name, op, ok) in ops {
         let (ticks, last, good) = time(iters, op, ok);
