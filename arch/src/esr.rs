@@ -377,4 +377,35 @@ mod tests {
         // mrs x3, mdscr_el1 = 0xd5300243
         assert_eq!(Enc::new(2, 0, 0, 2, 2).insn(true, 3), 0xd530_0243);
     }
+
+    // The tests below were added for mutants `scripts/mutants.sh` found
+    // surviving (cargo-mutants over this file).
+
+    #[test]
+    fn enc_displays_as_the_generic_register_name() {
+        extern crate std;
+        use std::format;
+        assert_eq!(format!("{}", Enc::new(3, 0, 1, 0, 0)), "S3_0_C1_C0_0");
+        assert_eq!(format!("{}", Enc::new(1, 4, 8, 7, 4)), "S1_4_C8_C7_4");
+        assert_eq!(format!("{}", Enc(0xffff)), "S3_7_C15_C15_7");
+    }
+
+    #[test]
+    fn esr_fields() {
+        // An HVC #0x1234 from AArch64 (EC 0x16, IL = 1) and a 16-bit
+        // instruction's syndrome (IL = 0).
+        let hvc = Esr(0x5a00_1234);
+        assert_eq!((hvc.ec(), hvc.iss(), hvc.il()), (ec::HVC64, 0x1234, true));
+        assert_eq!(hvc.imm16(), 0x1234);
+        assert_eq!(Esr(0x5800_ffff).imm16(), 0xffff);
+        assert_eq!(Esr(0x5801_0000 | 0xabcd).imm16(), 0xabcd);
+        assert!(!Esr(0x0000_0000).il());
+        assert!(!Esr(0xfdff_ffff).il());
+        assert!(Esr(1 << 25).il());
+        assert_eq!(Esr::new(ec::SYSREG, 0).0, 0x6200_0000);
+        assert!(Esr::new(ec::BRK64, 0x1ff_ffff).il());
+        // IL is bit 25: neither the ISS nor the EC reaches it.
+        assert_eq!(Esr(!(1u64 << 25)).iss(), 0x1ff_ffff);
+        assert_eq!(Esr(!(1u64 << 25)).ec(), 0x3f);
+    }
 }
