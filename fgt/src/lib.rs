@@ -97,3 +97,6 @@ mod tests;
 
 #[cfg(test)]
 mod reference_tests;
+
+#[cfg(test)]
+mod mutant_tests;

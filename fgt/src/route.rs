@@ -151,11 +151,16 @@ pub fn route_from(c: &TrapConfig, esr: Esr, from_el0: bool) -> Route {
         ec::SME => Ctl::Tsm.active(c) || fp_traps(c),
         ec::PAUTH => c.hcr & hcr::API == 0,
         ec::LS64 => {
+            // ISS (Arm ARM D24.2.40, EC 0x0A): 0 ST64BV (HCRX_EL2.EnASR),
+            // 1 ST64BV0 (EnAS0), 2 LD64B or ST64B (EnALS). The other values
+            // (PSB CSYNC, TSB CSYNC: fine-grained traps, see
+            // `bits::NOT_ENCODINGS`) are not routed to L1.
             let x = c.hcrx_eff();
-            match esr.iss() & 3 {
-                0 => x & hcrx::ENALS == 0,
+            match esr.iss() {
+                0 => x & hcrx::ENASR == 0,
                 1 => x & hcrx::ENAS0 == 0,
-                _ => x & hcrx::ENASR == 0,
+                2 => x & hcrx::ENALS == 0,
+                _ => false,
             }
         }
         ec::HVC64 | ec::HVC32 => true,

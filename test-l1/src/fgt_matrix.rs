@@ -39,6 +39,14 @@
 //! deviations ([`Known`]) are counted by name; anything else is a check.
 //! Predictions use `fgt::sysreg_trap_from` with the access's EL.
 //! Prints `fgt-matrix: N checks, N agree, N differ`.
+//!
+//! Args: `fgt-matrix [fast=1]`. `fast=1` (for `scripts/mutants.sh`, which
+//! runs it once per mutant) keeps every configuration but runs each one,
+//! after the two full baselines, only over the accesses that matter to the
+//! crate's logic: the table's, those either baseline does not UNDEFINE,
+//! and a sample of the IMPLEMENTATION DEFINED space (CRm, op2 = 0,0 and
+//! 15,7 with CRn 11/15, for the TIDCP rule); the FGT registers' reach runs
+//! are not made. About 30 times faster; the default run is unchanged.
 
 use crate::{el1, exc};
 use fgt::bits::FgtReg;
@@ -55,6 +63,8 @@ const FLAGS: u64 = 0x5a20_0000;
 /// Index lists for the per-FGT-bit runs (one region per FGT register).
 const LISTS: u64 = 0x5a40_0000;
 const LIST_STRIDE: u64 = 0x8_0000;
+/// The list of the `fast=1` mode (after the eleven FGT registers' lists).
+const FAST_LIST: usize = 11;
 /// The VNCR page (FEAT_NV2 configurations).
 const VNCR_PAGE: u64 = 0x5820_0000;
 /// The identity stage-2 table (HCR_EL2.VM and DC configurations).
@@ -740,6 +750,18 @@ impl core::fmt::Display for Pred {
     }
 }
 
+/// The accesses a coarse bit runs over, for the summary.
+struct Over(Set);
+
+impl core::fmt::Display for Over {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Set::All => write!(f, "all {N} accesses"),
+            Set::List(_, n) => write!(f, "the {n} accesses of the fast list"),
+        }
+    }
+}
+
 struct Seen(Obs);
 
 impl core::fmt::Display for Seen {
@@ -873,8 +895,34 @@ fn reach(m: &Matrix, g: &TrapConfig, list: usize) -> usize {
     len
 }
 
+/// Writes the `fast=1` access list (see the module docs) after the two
+/// baselines; returns its length.
+fn fast_list() -> usize {
+    let mut len = 0;
+    for i in 0..N {
+        let (enc, _, _) = access(i);
+        let impdef_sample =
+            matches!(enc.crn(), 11 | 15) && matches!((enc.crm(), enc.op2()), (0, 0) | (15, 7));
+        if flags(i) & (F_TABLE | F_LIVE) != 0 || impdef_sample {
+            list_set(FAST_LIST, len, i);
+            len += 1;
+        }
+    }
+    len
+}
+
+/// `key=N` from the bootargs, if present.
+fn arg(args: &str, key: &str) -> Option<u64> {
+    args.split_whitespace().find_map(|w| {
+        w.strip_prefix(key)
+            .and_then(|r| r.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+    })
+}
+
 /// Runs the test; returns the exit code (0 = pass).
-pub fn run(_args: &str) -> u32 {
+pub fn run(args: &str) -> u32 {
+    let fast = arg(args, "fast") == Some(1);
     if rt::current_el() != 2 {
         rt::println!("fgt-matrix: needs EL2 (bare QEMU)");
         return 1;
@@ -949,6 +997,16 @@ pub fn run(_args: &str) -> u32 {
     };
     m.pass(&b0, none("baseline (E2H=0)"), Set::All, Mode::Record);
     m.pass(&b1, none("baseline (E2H=1)"), Set::All, Mode::Baseline);
+    // The set every other configuration runs over: all, or the fast list.
+    let every = if fast {
+        let len = fast_list();
+        rt::println!(
+            "fgt-matrix: fast mode: each configuration runs over {len} of the {N} accesses (the table's, those a baseline implements, an IMPLEMENTATION DEFINED sample)"
+        );
+        Set::List(FAST_LIST, len)
+    } else {
+        Set::All
+    };
 
     // Bits not tried, by reason.
     let mut not_tried = 0u32;
@@ -970,28 +1028,32 @@ pub fn run(_args: &str) -> u32 {
         // FGT registers: every field at once first; that run decides which
         // accesses the single bits run over (those it changes, those the
         // baseline implements, the table's), then it is judged on them.
-        let mut set = Set::All;
+        let mut set = every;
         if l.reg.is_fgt() {
             let mut g = base;
             for f in l.fields {
                 flip_field(&mut g, l, *f);
             }
-            let list = fgt_list(l.reg);
-            let len = reach(&m, &g, list);
             let label = Label {
                 layout: l.name,
                 field: "",
                 bit: None,
                 extra: "every field at once",
             };
-            set = Set::List(list, len);
-            m.pass(&g, label, set, Mode::Other);
-            rt::println!(
-                "fgt-matrix: {}: each bit alone runs over {} accesses; the other {} are UNDEFINED in the baseline and with every field of the register set, and not in the table (an FGT bit only adds traps)",
-                l.name,
-                len,
-                N - len
-            );
+            if fast {
+                m.pass(&g, label, set, Mode::Other);
+            } else {
+                let list = fgt_list(l.reg);
+                let len = reach(&m, &g, list);
+                set = Set::List(list, len);
+                m.pass(&g, label, set, Mode::Other);
+                rt::println!(
+                    "fgt-matrix: {}: each bit alone runs over {} accesses; the other {} are UNDEFINED in the baseline and with every field of the register set, and not in the table (an FGT bit only adds traps)",
+                    l.name,
+                    len,
+                    N - len
+                );
+            }
         }
         for f in l.fields {
             for bit in 0..f.width {
@@ -1037,7 +1099,7 @@ pub fn run(_args: &str) -> u32 {
     let mut composites = 0u32;
     let mut run_composite = |m: &mut Matrix, c: TrapConfig, label: Label| {
         composites += 1;
-        m.pass(&c, label, Set::All, Mode::Other);
+        m.pass(&c, label, every, Mode::Other);
     };
     for k in COMPOSITES {
         let mut c = if k.layout.e2h { b1 } else { b0 };
@@ -1086,8 +1148,9 @@ pub fn run(_args: &str) -> u32 {
 
     // ---- Summary -----------------------------------------------------------------
     rt::println!(
-        "fgt-matrix: bits: {listed} defined in {} register layouts, {tried} tried alone ({coarse_bits} coarse over all {N} accesses, {fgt_bits} fine-grained), {not_tried} not tried (listed above with the reason); {composites} bits also tried with a companion; {} configurations run",
+        "fgt-matrix: bits: {listed} defined in {} register layouts, {tried} tried alone ({coarse_bits} coarse over {}, {fgt_bits} fine-grained), {not_tried} not tried (listed above with the reason); {composites} bits also tried with a companion; {} configurations run",
         arch::LAYOUTS.len(),
+        Over(every),
         m.passes
     );
     rt::println!(
