@@ -189,7 +189,7 @@ reach() { # STAGE [MS]: record the first time a stage is reached (now, or at MS)
   AT[$1]=${2:-$(now_ms)}
   printf '[kik] %7ss  %s\n' "$(secs "${AT[$1]}")" "$1"
 }
-fail_stage="" fail_why="" l1_done=0 tag="" panic=0 first_mark=""
+fail_stage="" fail_why="" l1_done=0 tag="" panic=0 first_mark="" first_vm="" first_vm_row=""
 # l0_line LINE: a line of L0's console.
 l0_line() {
   echo "$1" >>"$LOG"
@@ -199,6 +199,10 @@ l0_line() {
   case $1 in
     *ERROR* | *FATAL* | *PANIC* | *FAILED*) [ $verbose = 1 ] || echo "$1" ;;
     *"counters at L2's request"*) [ -n "$first_mark" ] || first_mark=$(now_ms) ;;
+    *"exits before L1's first VM entry: "*)
+      first_vm=$(now_ms)
+      first_vm_row=${1##*"exits before L1's first VM entry: "}
+      ;;
   esac
 }
 # on_line SOURCE LINE: SOURCE 0 is serial1 (L0's own UART), 1 serial0
@@ -341,6 +345,15 @@ if [ $bare = 0 ] && l0_counters "$L0LOG" >/dev/null; then
   echo "[kik] L0's exits by reason and context (its counters at the end, all vCPUs; l1: L1 at virtual"
   echo "[kik] EL2 and its EL0, l2: L1's guests; per s: over the whole run):"
   l0_exits_table "$L0LOG" 0 "$end" | sed 's/^/[kik]   /'
+  if [ -n "$first_vm" ] && [ "$first_vm" -gt 0 ]; then
+    # L0's one line when L1 first enters a guest with stage 2 on.
+    echo "[kik] L0's exits before L1's first VM entry, at $(secs "$first_vm") s (L1's boot, KVM's init, L1's QEMU starting L2), all vCPUs and contexts:"
+    echo "$first_vm_row" | awk -v ms="$first_vm" '{
+      printf "[kik]   count:"; for (i = 1; i <= NF; i++) printf " %s", $i; printf "\n"
+      printf "[kik]   per s:"
+      for (i = 1; i <= NF; i++) { split($i, kv, "="); printf " %s=%d", kv[1], kv[2] * 1000 / ms + 0.5 }
+      printf "\n" }'
+  fi
   if [ -n "$first_mark" ] && l0_counters "$L0LOG" 1 >/dev/null; then
     echo "[kik] L0's exits up to L2's first counters call, at $(secs "$first_mark") s (L1's boot and init, L1's QEMU starting L2):"
     l0_exits_table "$L0LOG" 1 "$first_mark" | sed 's/^/[kik]   /'

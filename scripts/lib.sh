@@ -264,8 +264,8 @@ LINUX_MARKERS=("smp: Brought up 1 node, 2 CPUs" "Run /init as init process" "lin
 # scenario's mode, both L2s (1 and 2 vCPUs) up, their workload good, off;
 # no failure line, panic or BAD anywhere; under L0 (no --bare in ARGS) also
 # L0's own account: its verdict (no failure, powered off), L1 given the
-# virtual EL2 of that mode, exits taken from L2 counted, the shadow stage 2
-# filled, no ERROR line. Prints the logs' tails on failure.
+# virtual EL2 of that mode, L1's first VM entry seen, exits taken from L2
+# counted, the shadow stage 2 filled, no ERROR line. Prints the logs' tails on failure.
 kik_check() {
   local name=$1 scenario=$2 rc ok=1 bare=0 a mode vel2 fills
   shift 2
@@ -292,6 +292,7 @@ kik_check() {
     l0_verdict "$log" || ok=0
     grep -qE "^L0\| cpu0 guest: [0-9]+ vCPUs at virtual EL2 \($vel2\)" "$l0" || { echo "L0 did not give L1 a $vel2 virtual EL2"; ok=0; }
     grep -qE '^L0\| cpu0 exits cpu[0-9]+ l2: total=[1-9]' "$l0" || { echo "L0 counted no exits from L2"; ok=0; }
+    grep -qE "^L0\| cpu[0-9]+ exits before L1's first VM entry: total=[1-9]" "$l0" || { echo "L0 did not see L1 enter a VM"; ok=0; }
     fills=$(sed -n 's/.*shadow stage 2: .* fills \([0-9]*\),.*/\1/p' "$l0" | tail -n 1)
     [ "${fills:-0}" -gt 0 ] || { echo "L0's shadow stage 2 was never filled (fills=${fills:-none})"; ok=0; }
     expect_not "$l0" "ERROR" || ok=0

@@ -538,6 +538,7 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
         match vm.shadow.lock().enter(key, cpu) {
             Ok(t) => {
                 n.shadow = Some(key);
+                vm.note_first_vm_entry();
                 t
             }
             Err(_) => {

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 use core::fmt;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use el2::counters::{self, Context, CONTEXT_NAMES, NR_REASONS};
 use el2::stage2::{S2Attrs, Stage2};
@@ -17,6 +17,9 @@ use spin::{Mutex, Once};
 use crate::dt::Machine;
 use crate::gic::PhysGic;
 use crate::mm;
+
+/// Whether `Vm::note_first_vm_entry` has printed its line.
+static FIRST_VM_ENTRY: AtomicBool = AtomicBool::new(false);
 
 /// Power state of a vCPU, as PSCI AFFINITY_INFO reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +89,27 @@ impl Vm {
     pub fn in_guest_ram(&self, addr: u64, len: u64) -> bool {
         let r = MemRange::new(addr, len);
         r.is_valid() && self.ram.contains_range(&r)
+    }
+
+    /// Prints, once, the exits of every vCPU and context so far in one
+    /// line, when L1 first enters a guest with stage 2 on: the cost of L1's
+    /// boot up to its first VM (`scripts/kvm-in-kvm.sh` reads it).
+    pub fn note_first_vm_entry(&self) {
+        if FIRST_VM_ENTRY.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let mut all = [0u64; NR_REASONS];
+        for cpu in 0..self.ncpus {
+            for ctx in [Context::L1, Context::L2] {
+                for (a, v) in all.iter_mut().zip(counters::snapshot(cpu, ctx)) {
+                    *a += v;
+                }
+            }
+        }
+        log::info!(
+            "exits before L1's first VM entry: {}",
+            counters::format_row(&all)
+        );
     }
 
     /// Prints the exit counters of every vCPU and context, and their sum.
