@@ -106,6 +106,7 @@ pub fn flush(v: &mut Vcpu) {
     if crate::nv::l1_lrs_loaded(v) {
         return;
     }
+    crate::nv::l1_maintenance(v);
     let vm = v.vm;
     let mut lrs = HwLrs::new(&vm.gic);
     v.vgic.flush(&vm.redist[v.index], &vm.vgic, &mut lrs);

@@ -908,6 +908,38 @@ pub fn l1_lrs_loaded(v: &Vcpu) -> bool {
     v.nested.as_ref().is_some_and(|n| n.gic.is_some())
 }
 
+/// L1's maintenance interrupt while L1 runs at virtual EL2 (its list
+/// registers are in the page, not the hardware): a level that L0 computes
+/// from the page at each exit (IHI 0069 12.5.7 ICH_MISR_EL2: asserted while
+/// ICH_HCR_EL2.En and a MISR condition hold). Asserted: raised for L1
+/// (`flush` puts it in a list register once). Deasserted: a copy still only
+/// pending in L0's list registers is withdrawn. L1's writes to its ICH_*
+/// slots do not trap under NV2, so L0 sees a change at L1's next exit, not
+/// at once (docs/nested.md, NV2 limits).
+pub fn l1_maintenance(v: &mut Vcpu) {
+    let Some(n) = v.nested.as_ref() else { return };
+    if n.ctx != Ctx::Vel2 || n.gic.is_some() {
+        return;
+    }
+    let ppi = v.vm.machine.gic_maint_ppi;
+    let nr = crate::irq::nr_list_regs();
+    if nested::vgic::maintenance_pending(&n.page, nr) {
+        v.vgic.soft_fired(ppi);
+        return;
+    }
+    v.vgic.soft_withdraw(ppi);
+    let mut lrs = HwLrs::new(&v.vm.gic);
+    for k in 0..lrs.count() {
+        let l = lrs.read(k);
+        if l & ich_lr::STATE == ich_lr::PENDING
+            && l & ich_lr::HW == 0
+            && l & ich_lr::VINTID == u64::from(ppi)
+        {
+            lrs.write(k, 0);
+        }
+    }
+}
+
 // ---- TLBI and AT from virtual EL2 -------------------------------------------------
 
 /// Replays an EL1 TLBI of L1 (CRm `crm`, op2 `op2`, operand `val`) for

@@ -606,6 +606,14 @@ impl VgicCpu {
         }
     }
 
+    /// Withdraws virtual PPI `v` raised in software and not yet in a list
+    /// register (a level that dropped).
+    pub fn soft_withdraw(&mut self, v: u32) {
+        if v < 32 {
+            self.soft &= !(1 << v);
+        }
+    }
+
     /// The virtual PPIs raised in software and not yet in a list register.
     pub fn soft_bits(&self) -> u32 {
         self.soft

@@ -20,6 +20,8 @@ pub const CASES: &[Case] = &[
     ("mi-lrenp", mi_lrenp),
     ("mi-vgrp1e", mi_vgrp1e),
     ("mi-vgrp1d", mi_vgrp1d),
+    ("mi-at-el2", mi_at_el2),
+    ("mi-at-el2-dropped", mi_at_el2_dropped),
 ];
 pub const N: usize = CASES.len();
 
@@ -30,9 +32,14 @@ fn soon() -> u64 {
 
 /// Unmasks IRQs at EL2 until `f` holds (at most 200 ms).
 fn wait_irq_at_el2(f: impl FnMut() -> bool) -> bool {
+    wait_irq_at_el2_for(200, f)
+}
+
+/// Unmasks IRQs at EL2 until `f` holds (at most `ms` ms).
+fn wait_irq_at_el2_for(ms: u64, f: impl FnMut() -> bool) -> bool {
     // SAFETY: the current-EL IRQ vector is installed (world::init_cpu).
     unsafe { core::arch::asm!("msr daifclr, #2", options(nostack)) };
-    let ok = hw::wait_until(200, f);
+    let ok = hw::wait_until(ms, f);
     // SAFETY: masking IRQs again.
     unsafe { core::arch::asm!("msr daifset, #2", options(nostack)) };
     ok
@@ -348,4 +355,57 @@ fn mi_vgrp1d(s: &mut Suite) -> Verdict {
     rt::sysreg::isb();
     let e = run_irq(&mut vm, prog::igrpen(), &[0, 1_000_000, 0], |e| e.mis >= 1);
     mi_verdict(&e, 7, "vgrp1d", hw::el2::ich_vmcr() & 2 == 0)
+}
+
+/// The maintenance interrupt is a level of the virtual CPU interface's
+/// state, not only of a running L2 (IHI 0069 12.5.7 ICH_MISR_EL2; 4.8
+/// maintenance interrupts): with ICH_HCR_EL2.{En,UIE} and no valid list
+/// register MISR.U holds, and PPI 25 is taken at EL2 as soon as IRQs are
+/// unmasked, once (the handler clears UIE). The ICH_MISR_EL2 read before
+/// the unmask is also where an L0 under FEAT_NV2 first sees the ICH_HCR
+/// write (it lands in the VNCR page without a trap).
+fn mi_at_el2(_: &mut Suite) -> Verdict {
+    for n in 0..4 {
+        gic::set_lr(n, 0);
+    }
+    hw::el2::set_ich_hcr(1 | 2);
+    rt::sysreg::isb();
+    let misr = hw::el2::ich_misr();
+    let c = cpu();
+    wait_irq_at_el2(|| cpu().irqs[intid::MAINT as usize] > 0);
+    hw::el2::set_ich_hcr(0);
+    rt::sysreg::isb();
+    let n = c.irqs[intid::MAINT as usize];
+    let via = c.irq_via;
+    verdict!(
+        n == 1 && misr & 2 != 0 && via == kind::CUR_IRQ && c.misr & 2 != 0,
+        "misr before {misr:#x}; intid 25 taken {n} time(s) at EL2 ({}), misr in the handler {:#x}",
+        if via == kind::CUR_IRQ {
+            "current-el irq vector"
+        } else {
+            "BAD vector"
+        },
+        c.misr
+    )
+}
+
+/// The level drops before IRQs are unmasked (ICH_HCR_EL2.En cleared, and
+/// an ICH_MISR_EL2 read after it, 0): no maintenance interrupt is taken.
+fn mi_at_el2_dropped(_: &mut Suite) -> Verdict {
+    for n in 0..4 {
+        gic::set_lr(n, 0);
+    }
+    hw::el2::set_ich_hcr(1 | 2);
+    rt::sysreg::isb();
+    let before = hw::el2::ich_misr();
+    hw::el2::set_ich_hcr(0);
+    rt::sysreg::isb();
+    let after = hw::el2::ich_misr();
+    let c = cpu();
+    wait_irq_at_el2_for(5, || false);
+    let n = c.irqs[intid::MAINT as usize];
+    verdict!(
+        n == 0 && before & 2 != 0 && after == 0,
+        "misr {before:#x} then {after:#x} after En = 0; intid 25 taken {n} time(s) in 5 ms unmasked"
+    )
 }
