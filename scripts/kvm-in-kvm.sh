@@ -27,6 +27,8 @@
 #                        L0 and one UART.
 #   --verbose            stream every console line (default: one line per stage)
 #   --name NAME          log name (default: the scenario, with -bare)
+#   EL2_IMAGE=FILE       (environment) run this L0 image instead of building el2
+#                        (A/B comparisons of two L0 builds)
 #
 # The board is scripts/lib.sh's (QEMU_BOARD: -display none, no monitor, no
 # semihosting, the pvpanic device through which L0 reports a failure: QEMU
@@ -95,7 +97,11 @@ fi
 [ -f "$l1_kernel" ] || die "no L1 kernel $l1_kernel"
 [ -f "$l1_initrd" ] || die "no L1 initrd $l1_initrd"
 if [ $bare = 0 ]; then
-  build_images el2 || die "building L0 failed"
+  if [ -n "${EL2_IMAGE:-}" ]; then
+    [ -f "$EL2_IMAGE" ] || die "no L0 image $EL2_IMAGE"
+  else
+    build_images el2 || die "building L0 failed"
+  fi
 fi
 
 # ---- L1's command line ----
@@ -154,7 +160,7 @@ else
   # guest-loader options are comma-separated: a comma in bootargs is doubled.
   # An nVHE L1 hypervisor needs L0's nVHE-only virtual EL2.
   [ "$scenario" = kvm-in-kvm-nvhe ] && [ $l0_append_set = 0 ] && l0_append="l0.vel2=nvhe${l0_append:+ $l0_append}"
-  load=(-kernel "$IMG/el2.bin" -append "$l0_append"
+  load=(-kernel "${EL2_IMAGE:-$IMG/el2.bin}" -append "$l0_append"
     -device "guest-loader,addr=$kaddr,kernel=$l1_kernel,bootargs=${l1_append//,/,,}"
     -device "guest-loader,addr=$iaddr,initrd=$l1_initrd")
 fi

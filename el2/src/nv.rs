@@ -59,6 +59,7 @@ macro_rules! hw_regs {
                         }
                         z
                     }
+                    Hw::Tcr => rt::sysreg::read!("TCR_EL1"),
                     $( Hw::$v => rt::sysreg::read!($name), )*
                 }
             }
@@ -69,6 +70,11 @@ macro_rules! hw_regs {
                             with_sve_regs(|| rt::sysreg::write!(rt::reg!(ZCR_EL1), v));
                         }
                     }
+                    // QEMU flushes its whole TLB on every TCR_EL1 write
+                    // (the A1 bit could change the ASID), L0's own EL2
+                    // entries included: a write of the value already there
+                    // is skipped.
+                    Hw::Tcr => write_tcr(v),
                     $( Hw::$v => rt::sysreg::write!($name, v), )*
                 }
             }
@@ -81,7 +87,7 @@ macro_rules! hw_regs {
 }
 
 hw_regs! {
-    Sctlr => "SCTLR_EL1", Tcr => "TCR_EL1", Ttbr0 => "TTBR0_EL1", Ttbr1 => "TTBR1_EL1",
+    Sctlr => "SCTLR_EL1", Ttbr0 => "TTBR0_EL1", Ttbr1 => "TTBR1_EL1",
     Mair => "MAIR_EL1", Amair => "AMAIR_EL1", Vbar => "VBAR_EL1", Contextidr => "CONTEXTIDR_EL1",
     Afsr0 => "AFSR0_EL1", Afsr1 => "AFSR1_EL1", Esr => "ESR_EL1", Far => "FAR_EL1",
     Elr => "ELR_EL1", Spsr => "SPSR_EL1", Sp => "SP_EL1", Cpacr => "CPACR_EL1",
@@ -96,6 +102,7 @@ macro_rules! guest_slots {
         /// Loads the guest's EL1 registers from the page (ZCR_EL1 with
         /// SVE, and the vector-length limit L1 set in its ZCR_EL2).
         fn load_guest(page: &VncrPage, l1_zcr_el2: u64) {
+            write_tcr(page.get(slot::TCR));
             $( rt::sysreg::write!($name, page.get(slot::$slot)); )*
             if has_sve() {
                 with_sve_regs(|| {
@@ -106,6 +113,7 @@ macro_rules! guest_slots {
         }
         /// Saves them into the page (and lifts the vector-length limit).
         fn save_guest(page: &mut VncrPage) {
+            page.set(slot::TCR, rt::sysreg::read!("TCR_EL1"));
             $( page.set(slot::$slot, rt::sysreg::read!($name)); )*
             if has_sve() {
                 with_sve_regs(|| {
@@ -124,6 +132,18 @@ guest_slots! {
     CONTEXTIDR => "CONTEXTIDR_EL1", SPSR => "SPSR_EL1", ELR => "ELR_EL1", SP => "SP_EL1",
     MDSCR => "MDSCR_EL1", ACTLR => "ACTLR_EL1", CNTV_CVAL => "CNTV_CVAL_EL0", CNTV_CTL => "CNTV_CTL_EL0",
     CNTP_CVAL => "CNTP_CVAL_EL0", CNTP_CTL => "CNTP_CTL_EL0",
+}
+
+/// Writes TCR_EL1 unless it already holds `v`: on QEMU 10.0 every TCR_EL1
+/// write flushes the whole TLB (L0's EL2 entries too), and the two contexts
+/// of a nested vCPU often run with the same value (two Linux kernels with
+/// one VA layout: 81% of the writes of a kvm-in-kvm run were skipped; the
+/// effect on wall time was within the run-to-run noise of 3 A/B pairs).
+fn write_tcr(v: u64) {
+    let old: u64 = rt::sysreg::read!("TCR_EL1");
+    if old != v {
+        rt::sysreg::write!("TCR_EL1", v);
+    }
 }
 
 /// Runs `f`, which accesses ZCR_EL1/ZCR_EL2, with CPTR_EL2.{TZ, TFP}
