@@ -334,7 +334,7 @@ pub fn walk<M: DescReader + ?Sized>(
     let mut pxn = d & (1 << 53) != 0;
     // FEAT_NV with HCR_EL2.{NV,NV1} = {1,1}: EL1&0 descriptors have PXN in
     // bit 54, UXN is 0 and AP[1] is treated as 0 (Arm ARM D8.4.1.4).
-    if matches!(cfg.regime, Regime::El10) && cfg.hcr & (hcr::NV | hcr::NV1) == hcr::NV | hcr::NV1 {
+    if matches!(cfg.regime, Regime::El10) && cfg.hcr & hcr::NV != 0 && cfg.hcr & hcr::NV1 != 0 {
         pxn = uxn;
         uxn = false;
         ap &= !1;
