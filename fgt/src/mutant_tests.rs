@@ -461,3 +461,27 @@ fn constants_behind_equivalent_mutants_are_disjoint() {
         }
     }
 }
+
+/// The fine-grained traps are off only when HCR_EL2.{E2H, TGE} is {1, 1}
+/// (Arm ARM D24.2, HFGRTR_EL2 and the other FGT registers: the traps apply
+/// "when EL2 is enabled and HCR_EL2.{E2H, TGE} != {1, 1}"): TGE alone
+/// (EL0 of a non-VHE host, whose exceptions go to EL2) and E2H alone keep
+/// them. Kills the `& -> |` / `& -> ^` mutants of the E2H test in
+/// `fgt_active`.
+#[test]
+fn fgts_are_off_only_with_e2h_and_tge_both_set() {
+    for hcr_bits in [
+        0,
+        hcr::E2H,
+        hcr::TGE,
+        hcr::TGE | hcr::RW,
+        hcr::E2H | hcr::TGE,
+    ] {
+        let mut c = TrapConfig::untrapped(ALL_FEAT);
+        c.hcr |= hcr_bits;
+        let want = hcr_bits & (hcr::E2H | hcr::TGE) != hcr::E2H | hcr::TGE;
+        for r in FgtReg::ALL {
+            assert_eq!(c.fgt_active(r), want, "{r:?} hcr bits {hcr_bits:#x}");
+        }
+    }
+}
