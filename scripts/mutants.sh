@@ -207,8 +207,14 @@ for x in o["outcomes"]:
 EOF
   # Listed equivalents last (or not at all with --skip-listed).
   listed_equivalents >"$out/listed.txt"
-  awk -F'\t' 'NR == FNR { l[$0] = 1; next } !($1 in l)' "$out/listed.txt" "$list" >"$list.1"
-  awk -F'\t' 'NR == FNR { l[$0] = 1; next } ($1 in l)' "$out/listed.txt" "$list" >"$list.2"
+  python3 - "$out/listed.txt" "$list" <<'EOF'
+import sys
+listed = set(l.rstrip("\n") for l in open(sys.argv[1]))
+rows = [r for r in open(sys.argv[2]) if r.strip()]
+with open(sys.argv[2] + ".1", "w") as a, open(sys.argv[2] + ".2", "w") as b:
+    for r in rows:
+        (b if r.split("\t")[0] in listed else a).write(r)
+EOF
   : >"$out/qemu.txt"
   if [ $SKIP_LISTED = 1 ]; then
     cut -f1 "$list.2" | sed 's/^/SKIPPED\t/; s/$/\tlisted as equivalent, not run on QEMU/' >>"$out/qemu.txt"
