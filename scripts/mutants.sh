@@ -17,7 +17,9 @@
 #   one of them fails (a difference, a missing result line, a panic or a
 #   timeout). The unmutated tree must pass them first.
 #   Survivors listed as equivalent in docs/mutants.md go last; with
-#   --skip-listed they are not run on QEMU at all.
+#   --skip-listed they are not run on QEMU at all. Survivors with a verdict
+#   in qemu.txt are not run again (an interrupted phase 2 resumes); with
+#   --files only those files' survivors run.
 # Then it prints, per file, caught / viable (unviable = does not build,
 # excluded), the same with the listed equivalent survivors left out, and
 # the survivors. --report only prints that from the outputs in
@@ -196,14 +198,21 @@ phase2() { # CRATE
   out=$(outdir "$c")
   [ -f "$out/mutants.out/outcomes.json" ] || { echo "no phase-1 outcomes in $out"; return 1; }
   local list=$out/qemu-todo.tsv
-  python3 - "$out/mutants.out/outcomes.json" >"$list" <<'EOF'
+  # The survivors of the files this run is about, less those qemu.txt
+  # already has a verdict for (an interrupted phase 2 resumes).
+  touch "$out/qemu.txt"
+  python3 - "$out/mutants.out/outcomes.json" "$out/qemu.txt" $(files_of "$c") >"$list" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))
+done = set(l.split("\t")[1] for l in open(sys.argv[2]) if l.count("\t") >= 1
+           and not l.startswith("SKIPPED"))
+files = set(sys.argv[3:])
 for x in o["outcomes"]:
     s = x["scenario"]
     if x["summary"] == "MissedMutant" and isinstance(s, dict) and "Mutant" in s:
         m = s["Mutant"]
-        print(f'{m["name"]}\t{m["file"]}\t{x["diff_path"]}')
+        if m["file"] in files and m["name"] not in done:
+            print(f'{m["name"]}\t{m["file"]}\t{x["diff_path"]}')
 EOF
   # Listed equivalents last (or not at all with --skip-listed).
   listed_equivalents >"$out/listed.txt"
@@ -215,7 +224,7 @@ with open(sys.argv[2] + ".1", "w") as a, open(sys.argv[2] + ".2", "w") as b:
     for r in rows:
         (b if r.split("\t")[0] in listed else a).write(r)
 EOF
-  : >"$out/qemu.txt"
+  grep -v '^SKIPPED' "$out/qemu.txt" >"$out/qemu.txt.1"; mv "$out/qemu.txt.1" "$out/qemu.txt"
   if [ $SKIP_LISTED = 1 ]; then
     cut -f1 "$list.2" | sed 's/^/SKIPPED\t/; s/$/\tlisted as equivalent, not run on QEMU/' >>"$out/qemu.txt"
     cp "$list.1" "$list"
