@@ -130,6 +130,9 @@ make_tree() {
     case ${e##*/} in build | target) continue ;; esac
     cp -a "$e" "$TREE/"
   done
+  # New mtimes: the copy of an earlier (perhaps interrupted) run may have
+  # built a mutant newer than the files just copied back.
+  find "$TREE" -type f -exec touch {} +
 }
 
 # qemu_check TEST TAG: one fast-mode run on the image in $IMG; prints the
