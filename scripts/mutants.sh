@@ -207,7 +207,7 @@ phase2() { # CRATE
   python3 - "$out/mutants.out/outcomes.json" "$out/qemu.txt" $(files_of "$c") >"$list" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))
-done = set(l.split("\t")[1] for l in open(sys.argv[2]) if l.count("\t") >= 1
+done = set(l.rstrip("\n").split("\t")[1] for l in open(sys.argv[2]) if l.count("\t") >= 1
            and not l.startswith("SKIPPED"))
 files = set(sys.argv[3:])
 for x in o["outcomes"]:
