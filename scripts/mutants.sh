@@ -284,9 +284,13 @@ mut, cur, listed, crates = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 # their diffs: a result counts only if its diff is still the same.
 current = {m["name"]: (m["file"], m["diff"]) for m in json.load(open(cur))}
 equiv = set(l.strip() for l in open(listed) if l.strip())
-# One record per mutant, a later output directory replacing an earlier one.
+# One record per mutant, a later phase-1 run (by its outcomes.json)
+# replacing an earlier one.
 recs = {}
-for d in sorted(glob.glob(os.path.join(mut, "*")), key=os.path.getmtime):
+def p1time(d):
+    oc = os.path.join(d, "mutants.out", "outcomes.json")
+    return os.path.getmtime(oc) if os.path.isfile(oc) else 0
+for d in sorted(glob.glob(os.path.join(mut, "*")), key=p1time):
     base = os.path.basename(d).split(".")[0]
     oc = os.path.join(d, "mutants.out", "outcomes.json")
     if base not in crates or not os.path.isfile(oc):
