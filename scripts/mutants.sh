@@ -4,7 +4,8 @@
 # ./scripts/test.sh (hours on a 2-core machine); may run sharded.
 #
 #   ./scripts/mutants.sh [--crate at-emul|fgt|arch]... [--files FILE...]
-#                        [--shard K/N] [--no-qemu] [--qemu-only] [--report]
+#                        [--shard K/N] [--tag NAME] [--no-qemu] [--qemu-only]
+#                        [--skip-listed] [--report]
 #
 # Phase 1: cargo-mutants on the host, the crate's host tests as the test
 #   command (`cargo test --tests`; for arch also fgt's and at-emul's, which
@@ -15,12 +16,20 @@
 #   boards) and fgt-matrix fast=1; arch: all of them. A mutant is caught when
 #   one of them fails (a difference, a missing result line, a panic or a
 #   timeout). The unmutated tree must pass them first.
+#   Survivors listed as equivalent in docs/mutants.md go last; with
+#   --skip-listed they are not run on QEMU at all. Survivors with a verdict
+#   in qemu.txt are not run again (an interrupted phase 2 resumes); with
+#   --files only those files' survivors run.
 # Then it prints, per file, caught / viable (unviable = does not build,
-# excluded) and lists the survivors. --report only prints that from the
-# outputs in $BUILD/mutants/ (e.g. after running the shards separately).
+# excluded), the same with the listed equivalent survivors left out, and
+# the survivors. --report only prints that from the outputs in
+# $BUILD/mutants/ (e.g. after running shards or --files runs separately):
+# only results whose mutation diff is still what cargo-mutants generates
+# from the current tree count, a later run replacing an earlier one.
 #
-# Output: $BUILD/mutants/<crate>[.shard-K-of-N]/mutants.out (cargo-mutants'
-# own files; qemu.txt: phase 2's verdict per survivor).
+# Output: $BUILD/mutants/<crate>[.TAG][.shard-K-of-N]/mutants.out
+# (cargo-mutants' own files; qemu.txt: phase 2's verdict per survivor;
+# tree/, img/, logs/: phase 2's copy of the tree, image and QEMU logs).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
@@ -50,16 +59,20 @@ crate_tests() {
   esac
 }
 
-CRATES=() FILES=() SHARD="" PHASE1=1 PHASE2=1 REPORT_ONLY=0
+CRATES=() FILES=() SHARD="" TAG="" PHASE1=1 PHASE2=1 REPORT_ONLY=0 SKIP_LISTED=0
+# The equivalent survivors, each with its reason: lines "- `NAME`: reason".
+EQUIV=$ROOT/docs/mutants.md
 while [ $# -gt 0 ]; do
   case $1 in
     --crate) CRATES+=("$2"); shift 2 ;;
     --shard) SHARD=$2; shift 2 ;;
+    --tag) TAG=$2; shift 2 ;;
+    --skip-listed) SKIP_LISTED=1; shift ;;
     --files) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do FILES+=("$1"); shift; done ;;
     --no-qemu) PHASE2=0; shift ;;
     --qemu-only) PHASE1=0; shift ;;
     --report) REPORT_ONLY=1; shift ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1"; exit 2 ;;
   esac
 done
@@ -85,7 +98,8 @@ files_of() {
   fi
   echo "${out[@]}"
 }
-outdir() { echo "$MUT/$1${SHARD:+.shard-${SHARD%/*}-of-${SHARD#*/}}"; }
+[[ $TAG =~ ^[A-Za-z0-9_-]*$ ]] || { echo "--tag wants letters, digits, - or _"; exit 2; }
+outdir() { echo "$MUT/$1${TAG:+.$TAG}${SHARD:+.shard-${SHARD%/*}-of-${SHARD#*/}}"; }
 
 # ---- Phase 1: host tests ----------------------------------------------------
 phase1() { # CRATE
@@ -105,8 +119,8 @@ phase1() { # CRATE
 }
 
 # ---- Phase 2: QEMU fast modes for the survivors -----------------------------
-TREE=$MUT/tree
-QLOGS=$MUT/logs
+# Set per crate by phase2 (runs of different crates may go in parallel).
+TREE="" QLOGS="" IMG=""
 
 # Copies the work tree (no .git, build or target) to $TREE.
 make_tree() {
@@ -116,6 +130,9 @@ make_tree() {
     case ${e##*/} in build | target) continue ;; esac
     cp -a "$e" "$TREE/"
   done
+  # New mtimes: the copy of an earlier (perhaps interrupted) run may have
+  # built a mutant newer than the files just copied back.
+  find "$TREE" -type f -exec touch {} +
 }
 
 # qemu_check TEST TAG: one fast-mode run on the image in $IMG; prints the
@@ -169,8 +186,6 @@ build_tree() {
 QEMU_BASELINE_OK=""
 qemu_baseline() {
   [ -z "$QEMU_BASELINE_OK" ] || return 0
-  mkdir -p "$QLOGS"
-  IMG=$MUT/img; mkdir -p "$IMG"
   make_tree
   echo "== phase 2 baseline: the fast modes on the unmutated tree"
   build_tree || { echo "test-l1 build failed, see $QLOGS/build.txt"; return 1; }
@@ -186,17 +201,42 @@ phase2() { # CRATE
   out=$(outdir "$c")
   [ -f "$out/mutants.out/outcomes.json" ] || { echo "no phase-1 outcomes in $out"; return 1; }
   local list=$out/qemu-todo.tsv
-  python3 - "$out/mutants.out/outcomes.json" >"$list" <<'EOF'
+  # The survivors of the files this run is about, less those qemu.txt
+  # already has a verdict for (an interrupted phase 2 resumes).
+  touch "$out/qemu.txt"
+  python3 - "$out/mutants.out/outcomes.json" "$out/qemu.txt" $(files_of "$c") >"$list" <<'EOF'
 import json, sys
 o = json.load(open(sys.argv[1]))
+done = set(l.rstrip("\n").split("\t")[1] for l in open(sys.argv[2]) if l.count("\t") >= 1
+           and not l.startswith("SKIPPED"))
+files = set(sys.argv[3:])
 for x in o["outcomes"]:
     s = x["scenario"]
     if x["summary"] == "MissedMutant" and isinstance(s, dict) and "Mutant" in s:
         m = s["Mutant"]
-        print(f'{m["name"]}\t{m["file"]}\t{x["diff_path"]}')
+        if m["file"] in files and m["name"] not in done:
+            print(f'{m["name"]}\t{m["file"]}\t{x["diff_path"]}')
 EOF
-  : >"$out/qemu.txt"
-  [ -s "$list" ] || { echo "== phase 2 ($c): no survivors"; return 0; }
+  # Listed equivalents last (or not at all with --skip-listed).
+  listed_equivalents >"$out/listed.txt"
+  python3 - "$out/listed.txt" "$list" <<'EOF'
+import sys
+listed = set(l.rstrip("\n") for l in open(sys.argv[1]))
+rows = [r for r in open(sys.argv[2]) if r.strip()]
+with open(sys.argv[2] + ".1", "w") as a, open(sys.argv[2] + ".2", "w") as b:
+    for r in rows:
+        (b if r.split("\t")[0] in listed else a).write(r)
+EOF
+  grep -v '^SKIPPED' "$out/qemu.txt" >"$out/qemu.txt.1"; mv "$out/qemu.txt.1" "$out/qemu.txt"
+  if [ $SKIP_LISTED = 1 ]; then
+    cut -f1 "$list.2" | sed 's/^/SKIPPED\t/; s/$/\tlisted as equivalent, not run on QEMU/' >>"$out/qemu.txt"
+    cp "$list.1" "$list"
+  else
+    cat "$list.1" "$list.2" >"$list"
+  fi
+  [ -s "$list" ] || { echo "== phase 2 ($c): no survivors to run"; return 0; }
+  TREE=$out/tree QLOGS=$out/logs IMG=$out/img QEMU_BASELINE_OK=""
+  mkdir -p "$QLOGS" "$IMG"
   qemu_baseline || return 1
   echo "== phase 2 ($c): $(wc -l <"$list") survivors of the host tests"
   while IFS=$'\t' read -r name file diff; do
@@ -223,15 +263,35 @@ EOF
 }
 
 # ---- Report -----------------------------------------------------------------
+# The names of the survivors docs/mutants.md lists as equivalent.
+listed_equivalents() {
+  [ -f "$EQUIV" ] || return 0
+  sed -nE 's/^- `([^`]+)`: .*/\1/p' "$EQUIV"
+}
+
 report() {
-  python3 - "$MUT" "$@" <<'EOF'
+  local c f args=()
+  for c in "$@"; do
+    for f in $(crate_files "$c"); do args+=(-f "$f"); done
+  done
+  (cd "$ROOT" && CARGO_TARGET_DIR=$MTARGET cargo mutants --list --json "${args[@]}") >"$MUT/current.json" ||
+    { echo "cargo mutants --list failed"; return 1; }
+  listed_equivalents >"$MUT/listed.txt"
+  python3 - "$MUT" "$MUT/current.json" "$MUT/listed.txt" "$@" <<'EOF2'
 import json, os, sys, glob
-mut, crates = sys.argv[1], sys.argv[2:]
-# One record per mutant (a later output directory, e.g. a shard run after a
-# full one, replaces an earlier record of the same mutant).
-recs, order = {}, []
-for d in sorted(glob.glob(os.path.join(mut, "*")), key=os.path.getmtime):
-    base = os.path.basename(d).split(".shard-")[0]
+mut, cur, listed, crates = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+# The mutants cargo-mutants generates from the current tree, by name, with
+# their diffs: a result counts only if its diff is still the same.
+current = {m["name"]: (m["file"], m["diff"]) for m in json.load(open(cur))}
+equiv = set(l.strip() for l in open(listed) if l.strip())
+# One record per mutant, a later phase-1 run (by its outcomes.json)
+# replacing an earlier one.
+recs = {}
+def p1time(d):
+    oc = os.path.join(d, "mutants.out", "outcomes.json")
+    return os.path.getmtime(oc) if os.path.isfile(oc) else 0
+for d in sorted(glob.glob(os.path.join(mut, "*")), key=p1time):
+    base = os.path.basename(d).split(".")[0]
     oc = os.path.join(d, "mutants.out", "outcomes.json")
     if base not in crates or not os.path.isfile(oc):
         continue
@@ -246,15 +306,30 @@ for d in sorted(glob.glob(os.path.join(mut, "*")), key=os.path.getmtime):
         s = x["scenario"]
         if not (isinstance(s, dict) and "Mutant" in s):
             continue
-        m = s["Mutant"]
-        if m["file"] not in order:
-            order.append(m["file"])
-        recs[m["name"]] = (m["file"], x["summary"], q.get(m["name"]))
-rows, surv = {}, []
-for name, (f, k, v) in recs.items():
-    r = rows.setdefault(f, dict(total=0, unviable=0, host=0, timeout=0, qemu=0, missed=0))
+        name = s["Mutant"]["name"]
+        if name not in current:
+            continue
+        try:
+            diff = open(os.path.join(d, "mutants.out", x["diff_path"])).read()
+        except OSError:
+            continue
+        if diff.strip() != current[name][1].strip():
+            continue
+        recs[name] = (x["summary"], q.get(name))
+K = ("total", "unviable", "host", "timeout", "qemu", "equiv", "missed", "notrun")
+rows, surv, notrun, equivs = {}, [], [], []
+order = []
+for name, (f, _) in current.items():
+    if f not in order:
+        order.append(f)
+    r = rows.setdefault(f, dict.fromkeys(K, 0))
     r["total"] += 1
-    if k == "Unviable":
+    if name not in recs:
+        r["notrun"] += 1
+        notrun.append(name)
+        continue
+    k, v = recs[name]
+    if k == "Unviable" or (v and v[0] == "UNVIABLE"):
         r["unviable"] += 1
     elif k == "CaughtMutant":
         r["host"] += 1
@@ -262,32 +337,45 @@ for name, (f, k, v) in recs.items():
         r["timeout"] += 1
     elif v and v[0] == "CAUGHT":
         r["qemu"] += 1
-    elif v and v[0] == "UNVIABLE":
-        r["unviable"] += 1
+    elif name in equiv:
+        r["equiv"] += 1
+        equivs.append(name + ("" if v and v[0] == "MISSED" else "  (not run on QEMU)"))
     else:
         r["missed"] += 1
-        surv.append(name + ("" if v else "  (not run on QEMU)"))
-print("| file | mutants | unviable | caught by host tests | timeout | caught on QEMU | missed | score (caught / viable) |")
-print("|---|---|---|---|---|---|---|---|")
-tot = dict(total=0, unviable=0, host=0, timeout=0, qemu=0, missed=0)
-order = [f for f in order if f in rows]
-for f in order:
-    r = rows[f]
-    viable = r["total"] - r["unviable"]
+        surv.append(name + ("" if v and v[0] == "MISSED" else "  (not run on QEMU)"))
+print("| file | mutants | unviable | caught: host tests | caught: timeout | caught: QEMU | missed: equivalent (listed) | missed: other | not run | score (caught / viable) | without the equivalent ones |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+tot = dict.fromkeys(K, 0)
+def line(f, r):
+    viable = r["total"] - r["unviable"] - r["notrun"]
     caught = r["host"] + r["timeout"] + r["qemu"]
-    for k in tot:
-        tot[k] += r[k]
     pct = 100.0 * caught / viable if viable else 100.0
-    print(f'| {f} | {r["total"]} | {r["unviable"]} | {r["host"]} | {r["timeout"]} | {r["qemu"]} | {r["missed"]} | {caught} / {viable} = {pct:.1f}% |')
-v = tot["total"] - tot["unviable"]
-c = tot["host"] + tot["timeout"] + tot["qemu"]
+    pe = 100.0 * caught / (viable - r["equiv"]) if viable > r["equiv"] else 100.0
+    print(f'| {f} | {r["total"]} | {r["unviable"]} | {r["host"]} | {r["timeout"]} | {r["qemu"]} | {r["equiv"]} | {r["missed"]} | {r["notrun"]} | {caught} / {viable} = {pct:.1f}% | {caught} / {viable - r["equiv"]} = {pe:.1f}% |')
+for f in order:
+    for k in K:
+        tot[k] += rows[f][k]
+    line(f, rows[f])
 if order:
-    print(f'| all | {tot["total"]} | {tot["unviable"]} | {tot["host"]} | {tot["timeout"]} | {tot["qemu"]} | {tot["missed"]} | {c} / {v} = {100.0 * c / max(v, 1):.1f}% |')
+    line("all", tot)
 print()
-print(f"survivors: {len(surv)}")
+print(f"survivors not listed as equivalent: {len(surv)}")
 for s in surv:
     print("  " + s)
-EOF
+print(f"survivors listed as equivalent in docs/mutants.md: {len(equivs)}")
+def survived(n):
+    k, v = recs[n]
+    return k == "MissedMutant" and not (v and v[0] in ("CAUGHT", "UNVIABLE"))
+stale = sorted(n for n in equiv if n.split(":")[0] in order and not (n in recs and survived(n)))
+if stale:
+    print(f"listed as equivalent but not a survivor of the current tree (caught, or no such mutant): {len(stale)}")
+    for s in stale:
+        print("  " + s)
+if notrun:
+    print(f"not run (no result for the current code): {len(notrun)}")
+    for s in notrun:
+        print("  " + s)
+EOF2
 }
 
 if [ $REPORT_ONLY = 1 ]; then report "${CRATES[@]}"; exit 0; fi

@@ -132,7 +132,9 @@ pub const fn effective_hcr(v: u64) -> u64 {
     if r & hcr::TGE != 0 {
         r &= !hcr::PTW;
         if r & hcr::E2H != 0 {
-            r &= !(hcr::VM | hcr::DC | hcr::CD);
+            r &= !hcr::VM;
+            r &= !hcr::DC;
+            r &= !hcr::CD;
         }
     }
     r
@@ -235,8 +237,8 @@ fn emulate_inner<M: DescReader + ?Sized>(
     res: &mut AtResult,
 ) -> Par {
     let h = effective_hcr(r.hcr_el2);
-    let e20 = h & (hcr::E2H | hcr::TGE) == hcr::E2H | hcr::TGE;
-    let nv_nv1 = h & (hcr::NV | hcr::NV1) == hcr::NV | hcr::NV1;
+    let e20 = h & hcr::E2H != 0 && h & hcr::TGE != 0;
+    let nv_nv1 = h & hcr::NV != 0 && h & hcr::NV1 != 0;
     let pan_on = r.pstate_pan && !nv_nv1;
     // (regime, el0, pan, stage 1+2)
     let (regime, el0, pan, two) = match op {

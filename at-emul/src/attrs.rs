@@ -56,14 +56,20 @@ pub const fn s2_to_mair(hcr_el2: u64, memattr: u8) -> u8 {
 /// Combines one cacheability nibble (inner or outer, MAIR format) of
 /// stage 1 and stage 2: Non-cacheable wins, then Write-Through, then
 /// Write-Back; hints come from stage 1 (Arm ARM D8.6.6, table "Combining
-/// the stage 1 and stage 2 cacheability attributes").
+/// the stage 1 and stage 2 cacheability attributes"). A nibble other than
+/// Non-cacheable (0b0100) is Write-Back when bit 2 is set (0b01RW
+/// transient, 0b11RW) and Write-Through when it is clear (0b00RW
+/// transient, 0b10RW); stage 2's Write-Through is 0b10RW
+/// ([`s2_to_mair`]). So only stage-1 Write-Back over stage-2
+/// Write-Through changes stage 1's nibble: to Write-Through (0b10RW) with
+/// stage 1's hints. A transient Write-Back becomes non-transient, as in
+/// QEMU (`combine_cacheattr_nibble`), which at-diff compares against; the
+/// pseudocode (CombineS1S2AttrHints) keeps stage 1's transient hint.
 const fn combine_nibble(s1: u8, s2: u8) -> u8 {
     if s1 == 4 || s2 == 4 {
         4
-    } else if (s1 >> 2) & 3 == 0 || (s1 >> 2) & 3 == 2 {
-        s1
-    } else if (s2 >> 2) & 3 == 2 {
-        (2 << 2) | (s1 & 3)
+    } else if s1 & 0b0100 != 0 && (s2 >> 2) & 3 == 2 {
+        (s1 | 0b1000) & !0b0100
     } else {
         s1
     }

@@ -133,13 +133,17 @@ const fn ap_rw(ap: u64, el0: bool) -> (bool, bool) {
 }
 
 impl S1Config {
-    /// Whether the stage-1 MMU is on: SCTLR.M, and for EL1&0 not HCR_EL2.DC.
+    /// Whether the stage-1 MMU is on: SCTLR.M, and for EL1&0 neither
+    /// HCR_EL2.DC nor HCR_EL2.TGE (pseudocode AArch64.S1Enabled: the EL1&0
+    /// stage 1 needs HCR_EL2.{DC,TGE} == {0,0}; with {E2H,TGE} = {1,1} the
+    /// EL1 operations use the EL2&0 regime instead and never get here).
     #[must_use]
     pub const fn enabled(&self) -> bool {
         if self.sctlr & sctlr::M == 0 {
             return false;
         }
-        !(matches!(self.regime, Regime::El10) && self.hcr & hcr::DC != 0)
+        !(matches!(self.regime, Regime::El10)
+            && (self.hcr & hcr::DC != 0 || self.hcr & hcr::TGE != 0))
     }
 
     /// TBI for data accesses, by VA bit 55 in two-range regimes.
@@ -334,7 +338,7 @@ pub fn walk<M: DescReader + ?Sized>(
     let mut pxn = d & (1 << 53) != 0;
     // FEAT_NV with HCR_EL2.{NV,NV1} = {1,1}: EL1&0 descriptors have PXN in
     // bit 54, UXN is 0 and AP[1] is treated as 0 (Arm ARM D8.4.1.4).
-    if matches!(cfg.regime, Regime::El10) && cfg.hcr & (hcr::NV | hcr::NV1) == hcr::NV | hcr::NV1 {
+    if matches!(cfg.regime, Regime::El10) && cfg.hcr & hcr::NV != 0 && cfg.hcr & hcr::NV1 != 0 {
         pxn = uxn;
         uxn = false;
         ap &= !1;

@@ -161,7 +161,7 @@ impl S2Config {
     /// behave as 1).
     #[must_use]
     pub const fn enabled(&self) -> bool {
-        self.hcr & (hcr::VM | hcr::DC) != 0
+        self.hcr & hcr::VM != 0 || self.hcr & hcr::DC != 0
     }
 
     fn params(&self, ipa: u64) -> Result<Params, Fault> {

@@ -688,6 +688,94 @@ fn at_e2h_tge_sends_el1_ops_to_the_el2_and_0_regime() {
     assert_eq!(p, Par::success(0x1234_5000, 0, 2));
 }
 
+/// HCR_EL2.TGE without E2H: the EL1&0 stage 1 behaves as if SCTLR_EL1.M
+/// were 0 (Arm ARM D24.2, HCR_EL2.TGE; pseudocode AArch64.S1Enabled, which
+/// wants HCR_EL2.{DC,TGE} == {0,0} for the EL1&0 regime), so AT S1E1* and
+/// S1E0* give the flat translation, Device-nGnRnE Outer Shareable (Normal
+/// Write-Back with HCR_EL2.DC), although SCTLR_EL1.M is 1 and the tables
+/// map the VA elsewhere. The EL2&0 regime (here with its MMU on and the
+/// same tables) is for {E2H,TGE} = {1,1} only. at-diff does not generate
+/// TGE without E2H.
+#[test]
+fn at_tge_without_e2h_turns_the_el1_stage_1_off() {
+    const TGE: u64 = 1 << 27;
+    const DC: u64 = 1 << 12;
+    const E2H: u64 = 1 << 34;
+    let va = 0x1000u64;
+    let mut m = Mem::new();
+    s2_identity(&mut m);
+    page39(&mut m, ROOT, va, 0x4500_0000 | PAGE | AF | AP_RW_ALL);
+    let base = RegSnapshot {
+        sctlr_el2: 1,
+        tcr_el2: TCR39,
+        ttbr0_el2: ROOT,
+        mair_el2: snap().mair_el1,
+        ..snap()
+    };
+    // Without TGE the EL1 tables apply.
+    let p = emulate(AtOp::S1E1R, Va(va), &base, &mut m);
+    assert_eq!(p.0 & 0x000f_ffff_ffff_f001, 0x4500_0000);
+    let tge = RegSnapshot {
+        hcr_el2: base.hcr_el2 | TGE,
+        ..base
+    };
+    for op in [AtOp::S1E1R, AtOp::S1E1W, AtOp::S1E0R, AtOp::S1E0W] {
+        assert_eq!(
+            emulate(op, Va(va), &tge, &mut m),
+            Par::success(va, 0, 2),
+            "{op:?}"
+        );
+    }
+    let dc = RegSnapshot {
+        hcr_el2: tge.hcr_el2 | DC,
+        ..tge
+    };
+    assert_eq!(
+        emulate(AtOp::S1E1R, Va(va), &dc, &mut m),
+        Par::success(va, 0xff, 0)
+    );
+    // With E2H as well: the EL2&0 regime, whose MMU is on.
+    let host = RegSnapshot {
+        hcr_el2: tge.hcr_el2 | E2H,
+        ..tge
+    };
+    let p = emulate(AtOp::S1E1R, Va(va), &host, &mut m);
+    assert_eq!(p.0 & 0x000f_ffff_ffff_f001, 0x4500_0000);
+}
+
+/// The FEAT_NV descriptor and PAN rules of HCR_EL2.{NV,NV1} = {1,1} (Arm
+/// ARM D8.4.1.4: EL1&0 descriptors have PXN in bit 54, UXN 0, AP[1] read
+/// as 0; PSTATE.PAN has no effect) need both bits: with NV or NV1 alone an
+/// EL0-accessible page (AP[1] = 1) stays accessible to AT S1E0R, and AT
+/// S1E1RP still honours PAN. at-diff sets NV and NV1 only together.
+#[test]
+fn at_nv_rules_need_both_nv_and_nv1() {
+    const NV: u64 = 1 << 42;
+    const NV1: u64 = 1 << 43;
+    let va = 0x1000u64;
+    let mut m = Mem::new();
+    s2_identity(&mut m);
+    page39(&mut m, ROOT, va, 0x4500_0000 | PAGE | AF | AP_RW_ALL);
+    for (bits, el0_ok, pan_applies) in [
+        (0, true, true),
+        (NV, true, true),
+        (NV1, true, true),
+        (NV | NV1, false, false),
+    ] {
+        let s = RegSnapshot {
+            hcr_el2: snap().hcr_el2 | bits,
+            pstate_pan: true,
+            ..snap()
+        };
+        let p = emulate(AtOp::S1E0R, Va(va), &s, &mut m);
+        assert_eq!(p.0 & 1 == 0, el0_ok, "S1E0R, hcr bits {bits:#x}");
+        let p = emulate(AtOp::S1E1RP, Va(va), &s, &mut m);
+        // PAN denies EL1 access to an EL0-accessible page; with {NV,NV1}
+        // = {1,1} the page is not EL0-accessible either (AP[1] is 0).
+        assert_eq!(p.0 & 1 == 1, pan_applies, "S1E1RP, hcr bits {bits:#x}");
+    }
+}
+
 #[test]
 fn at_s1e0_uses_el0_permissions() {
     let va = 0x1000u64;

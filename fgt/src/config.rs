@@ -91,7 +91,7 @@ impl TrapConfig {
     /// the feature is present and HCR_EL2.{E2H,TGE} is not {1,1}
     /// (Arm ARM D8.x, "Fine-grained traps").
     pub const fn fgt_active(&self, r: FgtReg) -> bool {
-        let host = self.hcr & (hcr::E2H | hcr::TGE) == (hcr::E2H | hcr::TGE);
+        let host = self.hcr & hcr::E2H != 0 && self.hcr & hcr::TGE != 0;
         !host
             && if r.is_fgt2() {
                 self.feat.fgt2

@@ -433,7 +433,7 @@ fn merge_takes_the_smaller_hpmn() {
 /// The bit constants combined with `|` in `config.rs`, `ctl.rs` and
 /// `route.rs` where cargo-mutants' `| -> ^` survives are pairwise disjoint,
 /// so `|` and `^` give the same value there: those mutants are equivalent
-/// (listed in the README), and this test keeps the reason true.
+/// (listed in docs/mutants.md), and this test keeps the reason true.
 #[test]
 fn constants_behind_equivalent_mutants_are_disjoint() {
     let groups: &[&[u64]] = &[
@@ -442,7 +442,6 @@ fn constants_behind_equivalent_mutants_are_disjoint() {
         &[cnthctl::EL1PCTEN, cnthctl::EL1PCEN],
         &[cnthctl::EL1PCTEN_E2H, cnthctl::EL1PTEN_E2H],
         &[hcr::NV, hcr::NV1, hcr::NV2],
-        &[hcr::E2H, hcr::TGE],
         &[hcr::IMO, hcr::FMO],
         &[mdcr::TDA, mdcr::TDOSA, mdcr::TDRA, mdcr::TDE],
         &[cptr::FPEN, cptr::ZEN, cptr::SMEN, cptr::TTA_E2H],
@@ -459,6 +458,30 @@ fn constants_behind_equivalent_mutants_are_disjoint() {
             for b in &g[i + 1..] {
                 assert_eq!(a & b, 0, "{a:#x} & {b:#x}");
             }
+        }
+    }
+}
+
+/// The fine-grained traps are off only when HCR_EL2.{E2H, TGE} is {1, 1}
+/// (Arm ARM D24.2, HFGRTR_EL2 and the other FGT registers: the traps apply
+/// "when EL2 is enabled and HCR_EL2.{E2H, TGE} != {1, 1}"): TGE alone
+/// (EL0 of a non-VHE host, whose exceptions go to EL2) and E2H alone keep
+/// them. Kills the `& -> |` / `& -> ^` mutants of the E2H test in
+/// `fgt_active`.
+#[test]
+fn fgts_are_off_only_with_e2h_and_tge_both_set() {
+    for hcr_bits in [
+        0,
+        hcr::E2H,
+        hcr::TGE,
+        hcr::TGE | hcr::RW,
+        hcr::E2H | hcr::TGE,
+    ] {
+        let mut c = TrapConfig::untrapped(ALL_FEAT);
+        c.hcr |= hcr_bits;
+        let want = hcr_bits & (hcr::E2H | hcr::TGE) != hcr::E2H | hcr::TGE;
+        for r in FgtReg::ALL {
+            assert_eq!(c.fgt_active(r), want, "{r:?} hcr bits {hcr_bits:#x}");
         }
     }
 }

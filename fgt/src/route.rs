@@ -85,7 +85,7 @@ pub fn hit_trap_from(c: &TrapConfig, hit: Hit, read: bool, from_el0: bool) -> Op
     // aliases (op1 = 5) only with NV1 = 0 (a VHE guest hypervisor; with
     // NV1 = 1 they trap). Other traps (e.g. the ECV EL1NVPCT on the EL02
     // timers) keep priority.
-    let nv_nv2 = c.hcr & (hcr::NV | hcr::NV2) == (hcr::NV | hcr::NV2);
+    let nv_nv2 = c.hcr & hcr::NV != 0 && c.hcr & hcr::NV2 != 0;
     let nv2 = d.nv2 != Nv2::Trap && nv_nv2 && (c.hcr & hcr::NV1 == 0 || d.enc.op1() == 4);
     for &(ctl, acc) in d.coarse {
         if (nv2 && ctl == Ctl::Nv) || (from_el0 && ctl.el1_only()) {
