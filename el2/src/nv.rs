@@ -318,22 +318,30 @@ fn vel2_pstate(v: &Vcpu) -> u64 {
 /// Delivers a synchronous exception to L1 at virtual EL2, taken from
 /// virtual EL2 itself (or its host EL0): EC `class`, ISS `iss`.
 fn inject_vel2(v: &mut Vcpu, syndrome: Esr, far: u64) {
-    let l1_hcr = nv(v).l1_hcr();
-    let from = vel2_pstate(v);
-    let pc = v.regs.pc;
+    let (from, pc) = (vel2_pstate(v), v.regs.pc);
+    take_to_vel2(v, Kind::Sync, from, pc);
+    let mut hw = El1Hw;
+    let n = nv(v);
+    n.el2.set(&mut hw, Reg::Esr, syndrome.0);
+    n.el2.set(&mut hw, Reg::Far, far);
+}
+
+/// Takes an exception of `kind` to L1's virtual EL2 from PSTATE `from`,
+/// returning to `ret`: ELR_EL2 and SPSR_EL2 as L1 reads them, PC at L1's
+/// vector and PSTATE as `vel2::enter` gives them (Arm ARM D1.3 "Exception
+/// entry"). Syndrome registers are the caller's.
+fn take_to_vel2(v: &mut Vcpu, kind: Kind, from: u64, ret: u64) {
     let mut hw = El1Hw;
     let n = nv(v);
     let e = vel2::enter(
-        Kind::Sync,
+        kind,
         from,
         n.el2.get(&hw, Reg::Vbar),
         n.el2.get(&hw, Reg::Sctlr),
-        l1_hcr,
+        n.l1_hcr(),
     );
-    n.el2.set(&mut hw, Reg::Elr, pc);
+    n.el2.set(&mut hw, Reg::Elr, ret);
     n.el2.set(&mut hw, Reg::Spsr, e.spsr);
-    n.el2.set(&mut hw, Reg::Esr, syndrome.0);
-    n.el2.set(&mut hw, Reg::Far, far);
     v.regs.pc = e.pc;
     v.regs.pstate = e.pstate;
 }
@@ -519,7 +527,7 @@ const fn stage2_on(l1_hcr: u64) -> bool {
 /// L1's ERET into its guest context at `pc` with `pstate`.
 fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
     let vm = v.vm;
-    let mut hw = El1Hw;
+    let hw = El1Hw;
     let cpu = v.index;
     let n = nv(v);
     let l1_hcr = n.l1_hcr();
@@ -536,18 +544,7 @@ fn to_guest(v: &mut Vcpu, pc: u64, pstate: u64) {
     // Something pending for L1 that it takes at EL2: the ERET is followed
     // at once by that interrupt (it is not masked at a lower EL).
     if takes_irqs && crate::irq::l1_has_pending(v) {
-        let n = nv(v);
-        let e = vel2::enter(
-            Kind::Irq,
-            pstate,
-            n.el2.get(&hw, Reg::Vbar),
-            n.el2.get(&hw, Reg::Sctlr),
-            l1_hcr,
-        );
-        n.el2.set(&mut hw, Reg::Elr, pc);
-        n.el2.set(&mut hw, Reg::Spsr, e.spsr);
-        v.regs.pc = e.pc;
-        v.regs.pstate = e.pstate;
+        take_to_vel2(v, Kind::Irq, pstate, pc);
         return;
     }
     // Stage 2 first (nothing has changed yet if none can be had): the
@@ -620,18 +617,9 @@ pub fn to_vel2(v: &mut Vcpu, kind: Kind, esr: Esr, far: u64, hpfar: Option<u64>)
     n.ctx = Ctx::Vel2;
     enter_vel2_controls(v);
     let (pc, pstate) = (v.regs.pc, v.regs.pstate);
+    nv(v).el2.load(&mut hw);
+    take_to_vel2(v, kind, pstate, pc);
     let n = nv(v);
-    n.el2.load(&mut hw);
-    let l1_hcr = n.l1_hcr();
-    let e = vel2::enter(
-        kind,
-        pstate,
-        n.el2.get(&hw, Reg::Vbar),
-        n.el2.get(&hw, Reg::Sctlr),
-        l1_hcr,
-    );
-    n.el2.set(&mut hw, Reg::Elr, pc);
-    n.el2.set(&mut hw, Reg::Spsr, e.spsr);
     if kind == Kind::Sync {
         n.el2.set(&mut hw, Reg::Esr, esr.0);
         n.el2.set(&mut hw, Reg::Far, far);
@@ -639,8 +627,6 @@ pub fn to_vel2(v: &mut Vcpu, kind: Kind, esr: Esr, far: u64, hpfar: Option<u64>)
     if let Some(h) = hpfar {
         n.el2.set(&mut hw, Reg::Hpfar, h);
     }
-    v.regs.pc = e.pc;
-    v.regs.pstate = e.pstate;
 }
 
 /// While the guest context runs, L0's own EL2 physical timer stands in for
